@@ -1,0 +1,93 @@
+//! A redacting, zeroizing holder for tokens, client secrets and passwords.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// The text every formatter prints instead of a secret.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// A secret string. `Debug` and `Display` print `[REDACTED]`; the memory is wiped on drop;
+/// reading the value is the explicit [`Secret::expose`].
+///
+/// ```
+/// use ctt_core::Secret;
+/// let s = Secret::new("hunter2");
+/// assert_eq!(format!("{s:?} {s}"), "[REDACTED] [REDACTED]");
+/// assert_eq!(s.expose(), "hunter2");
+/// ```
+#[derive(Clone)]
+pub struct Secret(SecretString);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(SecretString::from(value.into()))
+    }
+
+    /// The secret value. Name the call site well: this is the only way out.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// Whether the secret is the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.expose().is_empty()
+    }
+}
+
+impl PartialEq for Secret {
+    /// Constant-time in the length of the shorter value's prefix; used to compare tokens.
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.expose().as_bytes(), other.expose().as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+impl Eq for Secret {}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret::new(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret::new(value)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_formats_the_value() {
+        let s = Secret::new("s3cr3t-value");
+        for text in [format!("{s:?}"), format!("{s:#?}"), format!("{s}"), format!("{:?}", Some(&s))] {
+            assert!(!text.contains("s3cr3t"), "{text}");
+        }
+        assert_eq!(s, Secret::new("s3cr3t-value"));
+        assert_ne!(s, Secret::new("s3cr3t-valuf"));
+        assert_ne!(s, Secret::new("s3cr3t"));
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Every test of every layer. Installs what it needs on a fresh machine, reuses what is there.
+# Each layer has its own script; a layer that fails stops the run with a non-zero exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+layer "Rust workspace (fmt, clippy, tests, doc-tests)" scripts/test-rust.sh
+# Further layers register here, one line each.
+
+summary

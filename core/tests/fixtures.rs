@@ -9,7 +9,8 @@ use serde_json::{json, Map, Value};
 
 fn cases() -> Vec<Value> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/cases");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("fixtures dir").map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).expect("fixtures dir").map(|e| e.unwrap().path()).collect();
     files.sort();
     files
         .iter()
@@ -41,7 +42,9 @@ fn error_json(e: &Error) -> Value {
 
 fn consent_json(r: &ConsentRedirect) -> Value {
     let (code, sub) = match &r.outcome {
-        ConsentOutcome::Failed { error_code, error_subcode, .. } => (error_code.clone(), error_subcode.clone()),
+        ConsentOutcome::Failed { error_code, error_subcode, .. } => {
+            (error_code.clone(), error_subcode.clone())
+        }
         ConsentOutcome::Succeeded { .. } => (None, None),
     };
     json!({
@@ -248,6 +251,12 @@ fn every_fixture_case() {
             failures.push(format!("{name}: {why}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
     println!("{} fixture cases passed", cases.len());
 }

@@ -221,10 +221,14 @@ impl ClientBuilder {
             http = http.no_proxy();
         }
         for pem in &self.root_certificates {
-            let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
-                Error::invalid_input("rootCertificate", format!("is not a PEM certificate ({e})"))
-            })?;
-            http = http.add_root_certificate(cert);
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| Error::invalid_input("rootCertificate", format!("is not PEM ({e})")))?;
+            if certs.is_empty() {
+                return Err(Error::invalid_input("rootCertificate", "holds no PEM certificate"));
+            }
+            for cert in certs {
+                http = http.add_root_certificate(cert);
+            }
         }
         let http = http
             .build()

@@ -350,6 +350,25 @@ async fn batch_keeps_order_and_isolates_failures() {
 }
 
 #[tokio::test]
+async fn batch_reports_progress_and_is_spawnable() {
+    let (base, _) = server().await;
+    let client = fixed(&base);
+    let requests: Vec<_> = (0..10)
+        .map(|i| ActionUrlRequest::new(ActionType::Registration, format!("E{i}"), "https://a.example/cb"))
+        .collect();
+    let task = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        let results =
+            client.get_action_item_urls_with_progress(&requests, 3, |i, r| seen.push((i, r.is_ok()))).await;
+        (results, seen)
+    });
+    let (results, mut seen) = task.await.unwrap();
+    assert!(results.iter().all(Result::is_ok));
+    seen.sort();
+    assert_eq!(seen, (0..10).map(|i| (i, true)).collect::<Vec<_>>());
+}
+
+#[tokio::test]
 async fn secrets_never_show_in_debug_or_errors() {
     let (base, log) = server().await;
     let client = password(&base);

@@ -326,10 +326,34 @@ impl Client {
         requests: &[ActionUrlRequest],
         concurrency: usize,
     ) -> Vec<Result<ActionUrl>> {
-        stream::iter(requests.iter().map(|r| self.get_action_item_url(r)))
-            .buffered(concurrency.max(1))
+        self.get_action_item_urls_with_progress(requests, concurrency, |_, _| {}).await
+    }
+
+    /// [`get_action_item_urls`](Client::get_action_item_urls), calling `on_done(index, result)`
+    /// as each request completes (in completion order), e.g. to advance a progress bar.
+    pub async fn get_action_item_urls_with_progress(
+        &self,
+        requests: &[ActionUrlRequest],
+        concurrency: usize,
+        mut on_done: impl FnMut(usize, &Result<ActionUrl>) + Send,
+    ) -> Vec<Result<ActionUrl>> {
+        // The futures are built up front (not in a closure inside the stream) so that the
+        // returned future is provably `Send` and can be spawned.
+        let calls: Vec<_> = requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| async move { (i, self.get_action_item_url(r).await) })
+            .collect();
+        let mut slots: Vec<Option<Result<ActionUrl>>> = requests.iter().map(|_| None).collect();
+        let mut done = stream::iter(calls).buffer_unordered(concurrency.max(1));
+        while let Some((i, result)) = done.next().await {
+            on_done(i, &result);
+            slots[i] = Some(result);
+        }
+        slots
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::new(ErrorKind::Internal, "batch slot left empty"))))
             .collect()
-            .await
     }
 
     /// Fetches a fresh token with the password grant (bypassing the cache). With a fixed token

@@ -186,7 +186,7 @@ fn jwt(claims: &Value) -> String {
 }
 
 /// A UUID-shaped id derived from `seed` (stable per enterprise, so tests can predict it).
-pub fn derived_id(seed: &str) -> String {
+pub(crate) fn derived_id(seed: &str) -> String {
     let d = Sha256::digest(seed.as_bytes());
     let hex: String = d.iter().take(16).map(|b| format!("{b:02x}")).collect();
     format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])

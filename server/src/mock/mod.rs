@@ -47,7 +47,7 @@ use serde_json::{json, Value};
 use crate::fault::{Endpoint, Fault};
 use crate::http::{self, Running, ServeOptions};
 
-pub use admin::consent;
+pub use admin::{admin_upn_for, consent, success_message, tenant_id_for, DENY_MESSAGE, MOCK_APP_CLIENT_ID};
 
 /// The demo account's client id.
 pub const DEMO_CLIENT_ID: &str = "ctt-demo-client";

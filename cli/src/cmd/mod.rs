@@ -3,8 +3,13 @@
 mod action_types;
 mod action_url;
 mod bulk;
+mod demo;
+mod flow;
 mod inspect_url;
+mod listen;
+mod mock;
 mod parse_callback;
+mod stop;
 mod token;
 
 use clap::Subcommand;
@@ -26,6 +31,14 @@ pub enum Command {
     ParseCallback(parse_callback::Args),
     /// Action URLs for many enterprises from a CSV file (bounded concurrency, one row each).
     Bulk(bulk::Args),
+    /// Receive callbacks and print each event (JSON lines with --output json).
+    Listen(listen::Args),
+    /// Run the embedded mock of the ConnectToTeams API (with optional faults).
+    Mock(mock::Args),
+    /// The real job: get the URL (with a state token), show it, wait for the callback.
+    Flow(flow::Args),
+    /// Walk every action type end to end against the embedded mock and a listener.
+    Demo(demo::Args),
 }
 
 pub async fn run(command: Command, g: &Global) -> Outcome {
@@ -36,5 +49,9 @@ pub async fn run(command: Command, g: &Global) -> Outcome {
         Command::InspectUrl(a) => inspect_url::run(a, g),
         Command::ParseCallback(a) => parse_callback::run(a, g),
         Command::Bulk(a) => bulk::run(a, g).await,
+        Command::Listen(a) => listen::run(a, g).await,
+        Command::Mock(a) => mock::run(a, g).await,
+        Command::Flow(a) => flow::run(a, g).await,
+        Command::Demo(a) => demo::run(a, g).await,
     }
 }

@@ -59,3 +59,9 @@ pub async fn assert_no_more_events(rx: &mut UnboundedReceiver<CallbackEvent>) {
         panic!("unexpected extra event: {}", ev.to_json());
     }
 }
+
+/// The body as JSON.
+pub async fn json(resp: reqwest::Response) -> serde_json::Value {
+    let text = resp.text().await.expect("a body");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroize;
 
 /// The text every formatter prints instead of a secret.
 pub const REDACTED: &str = "[REDACTED]";
@@ -22,7 +23,12 @@ pub struct Secret(SecretString);
 impl Secret {
     /// Wraps a value.
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(SecretString::from(value.into()))
+        let mut value: String = value.into();
+        // An exact-size copy, then the original is wiped: `String::into_boxed_str` would
+        // reallocate when capacity exceeds length and free the old buffer unwiped.
+        let exact: Box<str> = Box::from(value.as_str());
+        value.zeroize();
+        Secret(SecretString::from(exact))
     }
 
     /// The secret value. Name the call site well: this is the only way out.

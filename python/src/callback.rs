@@ -91,7 +91,11 @@ impl FlowSigner {
         for k in &previous_keys {
             signer = signer.with_previous_key(&key_bytes(k)?).py_err()?;
         }
-        signer = signer.with_ttl(duration(py, "ttl", ttl)?).with_clock_skew(duration(py, "clockSkew", clock_skew)?);
+        signer = signer.with_ttl(duration(py, "ttl", ttl)?).with_clock_skew(duration(
+            py,
+            "clockSkew",
+            clock_skew,
+        )?);
         if replay_guard {
             signer = signer.with_memory_replay_guard();
         }
@@ -470,7 +474,9 @@ impl AuthenticatedEvent {
     #[getter]
     fn result(&self) -> Option<AuthenticationResult> {
         match &*self.0 {
-            CallbackEvent::Authenticated { result, .. } => Some(AuthenticationResult(Arc::new((**result).clone()))),
+            CallbackEvent::Authenticated { result, .. } => {
+                Some(AuthenticationResult(Arc::new((**result).clone())))
+            }
             _ => None,
         }
     }
@@ -629,7 +635,12 @@ impl CallbackHandler {
 impl CallbackHandler {
     #[new]
     #[pyo3(signature = (*, signer=None, state_param="ctt_state", state_in_path=false, body_limit=ctt_core::DEFAULT_BODY_LIMIT))]
-    fn new(signer: Option<PyRef<'_, FlowSigner>>, state_param: &str, state_in_path: bool, body_limit: usize) -> Self {
+    fn new(
+        signer: Option<PyRef<'_, FlowSigner>>,
+        state_param: &str,
+        state_in_path: bool,
+        body_limit: usize,
+    ) -> Self {
         CallbackHandler::build(signer.as_deref(), state_param, state_in_path, body_limit)
     }
 
@@ -673,7 +684,8 @@ pub fn handle_callback(
     state_in_path: bool,
     body_limit: usize,
 ) -> PyResult<Py<PyAny>> {
-    CallbackHandler::build(signer.as_deref(), state_param, state_in_path, body_limit).run(py, method, url, headers, body)
+    CallbackHandler::build(signer.as_deref(), state_param, state_in_path, body_limit)
+        .run(py, method, url, headers, body)
 }
 
 /// Parses the JSON body of a registration/login callback.
@@ -728,4 +740,3 @@ pub fn derive_expiry(
     let e = ctt_core::derive_expiry(expires_on, jwt_exp, at);
     Ok((e.unix_seconds(), e.source.as_str()))
 }
-

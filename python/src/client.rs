@@ -78,16 +78,32 @@ pub struct ActionUrl {
     state_token: Option<String>,
 }
 
+impl ActionUrl {
+    /// The URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
 impl From<CoreActionUrl> for ActionUrl {
     fn from(a: CoreActionUrl) -> Self {
-        ActionUrl { url: a.url, consent: a.consent.into(), redirect_url: a.redirect_url, state_token: a.state_token }
+        ActionUrl {
+            url: a.url,
+            consent: a.consent.into(),
+            redirect_url: a.redirect_url,
+            state_token: a.state_token,
+        }
     }
 }
 
 #[pymethods]
 impl ActionUrl {
     fn __repr__(&self) -> String {
-        format!("ActionUrl(url={}, redirect_url={})", opt_repr(Some(&self.url)), opt_repr(Some(&self.redirect_url)))
+        format!(
+            "ActionUrl(url={}, redirect_url={})",
+            opt_repr(Some(&self.url)),
+            opt_repr(Some(&self.redirect_url))
+        )
     }
 
     fn __str__(&self) -> String {
@@ -147,7 +163,14 @@ impl ActionUrlRequest {
         state_param: &str,
         state_in_path: bool,
     ) -> PyResult<Self> {
-        Ok(ActionUrlRequest(request(action_type, enterprise_name, redirect_url, state, state_param, state_in_path)?))
+        Ok(ActionUrlRequest(request(
+            action_type,
+            enterprise_name,
+            redirect_url,
+            state,
+            state_param,
+            state_in_path,
+        )?))
     }
 
     #[getter]
@@ -197,9 +220,20 @@ fn requests_of(ob: &Bound<'_, PyAny>) -> PyResult<Vec<CoreRequest>> {
             out.push(r.get().0.clone());
         } else if let Ok(t) = item.cast::<PyTuple>() {
             if t.len() != 3 {
-                return Err(invalid(ob.py(), "requests", "tuples must be (action_type, enterprise_name, redirect_url)"));
+                return Err(invalid(
+                    ob.py(),
+                    "requests",
+                    "tuples must be (action_type, enterprise_name, redirect_url)",
+                ));
             }
-            out.push(request(&t.get_item(0)?, t.get_item(1)?.extract()?, t.get_item(2)?.extract()?, None, "", false)?);
+            out.push(request(
+                &t.get_item(0)?,
+                t.get_item(1)?.extract()?,
+                t.get_item(2)?.extract()?,
+                None,
+                "",
+                false,
+            )?);
         } else {
             return Err(invalid(ob.py(), "requests", "expected ActionUrlRequest objects or 3-tuples"));
         }
@@ -257,17 +291,23 @@ fn configure(
             max_retry_after: duration(py, "maxRetryAfter", max_retry_after)?,
         })
         .use_env_proxy(use_env_proxy);
-    let password_grant = client_id.is_some() || client_secret.is_some() || username.is_some() || password.is_some();
+    let password_grant =
+        client_id.is_some() || client_secret.is_some() || username.is_some() || password.is_some();
     let credentials = match (token, password_grant) {
         (Some(_), true) => {
-            return Err(invalid(py, "credentials", "give either token or password-grant credentials, not both"))
+            return Err(invalid(
+                py,
+                "credentials",
+                "give either token or password-grant credentials, not both",
+            ))
         }
         (Some(t), false) => {
             b = b.bearer_token(secret_arg(t, "token")?);
             "token"
         }
         (None, true) => {
-            let (Some(id), Some(cs), Some(user), Some(pw)) = (client_id, client_secret, username, password) else {
+            let (Some(id), Some(cs), Some(user), Some(pw)) = (client_id, client_secret, username, password)
+            else {
                 return Err(invalid(
                     py,
                     "credentials",
@@ -303,11 +343,16 @@ pub fn wait<T: Send + 'static>(py: Python<'_>, fut: impl Future<Output = T> + Se
     let rt = runtime()?;
     let mut handle = rt.spawn(fut);
     loop {
-        let r = py.detach(|| rt.block_on(async { tokio::time::timeout(Duration::from_millis(200), &mut handle).await }));
+        let r = py.detach(|| {
+            rt.block_on(async { tokio::time::timeout(Duration::from_millis(200), &mut handle).await })
+        });
         match r {
             Ok(Ok(v)) => return Ok(v),
             Ok(Err(e)) => {
-                return Err(to_py(py, &ctt_core::Error::new(ctt_core::ErrorKind::Internal, format!("ctt task failed: {e}"))))
+                return Err(to_py(
+                    py,
+                    &ctt_core::Error::new(ctt_core::ErrorKind::Internal, format!("ctt task failed: {e}")),
+                ))
             }
             Err(_) => {
                 if let Err(e) = py.check_signals() {
@@ -319,24 +364,28 @@ pub fn wait<T: Send + 'static>(py: Python<'_>, fut: impl Future<Output = T> + Se
     }
 }
 
-/// Core's batch call. Its future is not provably `Send` yet (requested from core), so it runs
-/// on a helper thread that blocks on the module runtime; the caller awaits a channel.
-async fn batch(c: CoreClient, reqs: Vec<CoreRequest>, concurrency: usize) -> Vec<ctt_core::Result<CoreActionUrl>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let n = reqs.len();
-    let spawned = runtime().map(|rt| {
-        std::thread::Builder::new().name("ctt-batch".into()).spawn(move || {
-            let _ = tx.send(rt.block_on(c.get_action_item_urls(&reqs, concurrency)));
-        })
-    });
-    let failed = |why: String| {
-        let e = ctt_core::Error::new(ctt_core::ErrorKind::Internal, why);
-        (0..n).map(|_| Err(e.clone())).collect()
-    };
-    match spawned {
-        Ok(Ok(_)) => rx.await.unwrap_or_else(|_| failed("the batch thread ended without a result".into())),
-        Ok(Err(e)) => failed(format!("cannot start the batch thread: {e}")),
-        Err(_) => failed("no runtime".into()),
+/// Core's batch call; `on_done(index)` is told of each completion (in completion order).
+async fn batch(
+    c: CoreClient,
+    reqs: Vec<CoreRequest>,
+    concurrency: usize,
+    on_done: Option<Py<PyAny>>,
+) -> Vec<ctt_core::Result<CoreActionUrl>> {
+    match on_done {
+        None => c.get_action_item_urls(&reqs, concurrency).await,
+        Some(cb) => {
+            c.get_action_item_urls_with_progress(&reqs, concurrency, |i, r| {
+                let ok = r.is_ok();
+                // A failing progress callback must not stop the batch; its error is reported
+                // through sys.unraisablehook.
+                Python::attach(|py| {
+                    if let Err(e) = cb.bind(py).call1((i, ok)) {
+                        e.write_unraisable(py, Some(cb.bind(py)));
+                    }
+                });
+            })
+            .await
+        }
     }
 }
 
@@ -344,39 +393,57 @@ macro_rules! client_new {
     ($t:ident, $class:literal) => {
         #[pymethods]
         impl $t {
-        #[new]
-        #[pyo3(signature = (
-            base_url=ctt_core::DEFAULT_BASE_URL, *, token=None, client_id=None, client_secret=None,
-            username=None, password=None, timeout=30.0, connect_timeout=10.0, max_attempts=3,
-            retry_base_delay=0.2, retry_max_delay=5.0, max_retry_after=30.0, user_agent=None,
-            root_certificates=Vec::new(), use_env_proxy=true
-        ))]
-        #[allow(clippy::too_many_arguments)]
-        fn new(
-            py: Python<'_>,
-            base_url: &str,
-            token: Option<&Bound<'_, PyAny>>,
-            client_id: Option<String>,
-            client_secret: Option<&Bound<'_, PyAny>>,
-            username: Option<String>,
-            password: Option<&Bound<'_, PyAny>>,
-            timeout: f64,
-            connect_timeout: f64,
-            max_attempts: u32,
-            retry_base_delay: f64,
-            retry_max_delay: f64,
-            max_retry_after: f64,
-            user_agent: Option<String>,
-            root_certificates: Vec<Vec<u8>>,
-            use_env_proxy: bool,
-        ) -> PyResult<Self> {
-            let c = configure(
-                py, $class, base_url, token, client_id, client_secret, username, password, timeout,
-                connect_timeout, max_attempts, retry_base_delay, retry_max_delay, max_retry_after,
-                user_agent, root_certificates, use_env_proxy,
-            )?;
-            Ok(Self { base_url: c.core.base_url().to_owned(), inner: RwLock::new(Some(c.core)), repr: c.repr })
-        }
+            #[new]
+            #[pyo3(signature = (
+                    base_url=ctt_core::DEFAULT_BASE_URL, *, token=None, client_id=None, client_secret=None,
+                    username=None, password=None, timeout=30.0, connect_timeout=10.0, max_attempts=3,
+                    retry_base_delay=0.2, retry_max_delay=5.0, max_retry_after=30.0, user_agent=None,
+                    root_certificates=Vec::new(), use_env_proxy=true
+                ))]
+            #[allow(clippy::too_many_arguments)]
+            fn new(
+                py: Python<'_>,
+                base_url: &str,
+                token: Option<&Bound<'_, PyAny>>,
+                client_id: Option<String>,
+                client_secret: Option<&Bound<'_, PyAny>>,
+                username: Option<String>,
+                password: Option<&Bound<'_, PyAny>>,
+                timeout: f64,
+                connect_timeout: f64,
+                max_attempts: u32,
+                retry_base_delay: f64,
+                retry_max_delay: f64,
+                max_retry_after: f64,
+                user_agent: Option<String>,
+                root_certificates: Vec<Vec<u8>>,
+                use_env_proxy: bool,
+            ) -> PyResult<Self> {
+                let c = configure(
+                    py,
+                    $class,
+                    base_url,
+                    token,
+                    client_id,
+                    client_secret,
+                    username,
+                    password,
+                    timeout,
+                    connect_timeout,
+                    max_attempts,
+                    retry_base_delay,
+                    retry_max_delay,
+                    max_retry_after,
+                    user_agent,
+                    root_certificates,
+                    use_env_proxy,
+                )?;
+                Ok(Self {
+                    base_url: c.core.base_url().to_owned(),
+                    inner: RwLock::new(Some(c.core)),
+                    repr: c.repr,
+                })
+            }
         }
     };
 }
@@ -436,11 +503,20 @@ impl Client {
 
     /// Many requests with at most ``concurrency`` in flight. Returns one entry per request, in
     /// order: an ActionUrl, or the CttError instance for that request (never raised).
-    #[pyo3(signature = (requests, *, concurrency=8))]
-    fn get_action_item_urls(&self, py: Python<'_>, requests: &Bound<'_, PyAny>, concurrency: usize) -> PyResult<Py<PyList>> {
+    ///
+    /// ``on_done(index, ok)`` is called as each request completes (in completion order, from a
+    /// library thread), e.g. to advance a progress bar; its exceptions are reported, not raised.
+    #[pyo3(signature = (requests, *, concurrency=8, on_done=None))]
+    fn get_action_item_urls(
+        &self,
+        py: Python<'_>,
+        requests: &Bound<'_, PyAny>,
+        concurrency: usize,
+        on_done: Option<Py<PyAny>>,
+    ) -> PyResult<Py<PyList>> {
         let reqs = requests_of(requests)?;
         let c = self.core(py)?;
-        let results = wait(py, batch(c, reqs, concurrency))?;
+        let results = wait(py, batch(c, reqs, concurrency, on_done))?;
         batch_list(py, results)
     }
 
@@ -499,7 +575,10 @@ impl AsyncClient {
     client_common!();
 }
 
-fn future<'py, T>(py: Python<'py>, fut: impl Future<Output = PyResult<T>> + Send + 'static) -> PyResult<Bound<'py, PyAny>>
+fn future<'py, T>(
+    py: Python<'py>,
+    fut: impl Future<Output = PyResult<T>> + Send + 'static,
+) -> PyResult<Bound<'py, PyAny>>
 where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
@@ -530,17 +609,18 @@ impl AsyncClient {
     }
 
     /// See Client.get_action_item_urls; returns an awaitable of the list.
-    #[pyo3(signature = (requests, *, concurrency=8))]
+    #[pyo3(signature = (requests, *, concurrency=8, on_done=None))]
     fn get_action_item_urls<'py>(
         &self,
         py: Python<'py>,
         requests: &Bound<'py, PyAny>,
         concurrency: usize,
+        on_done: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let reqs = requests_of(requests)?;
         let c = self.core(py)?;
         future(py, async move {
-            let results = batch(c, reqs, concurrency).await;
+            let results = batch(c, reqs, concurrency, on_done).await;
             Python::attach(|py| batch_list(py, results))
         })
     }
@@ -595,7 +675,11 @@ impl AsyncClient {
 /// Reads a ``getActionItemUrl`` answer (status, body, raw Retry-After) as the client does.
 #[pyfunction]
 #[pyo3(signature = (status, body, retry_after=None))]
-pub fn parse_action_url_response(status: u16, body: &Bound<'_, PyAny>, retry_after: Option<&str>) -> PyResult<ActionUrl> {
+pub fn parse_action_url_response(
+    status: u16,
+    body: &Bound<'_, PyAny>,
+    retry_after: Option<&str>,
+) -> PyResult<ActionUrl> {
     let body = String::from_utf8_lossy(&crate::convert::bytes_of(body)?).into_owned();
     ctt_core::parse_action_url_response(status, &body, retry_after).py_err().map(ActionUrl::from)
 }

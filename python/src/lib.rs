@@ -15,6 +15,7 @@ mod client;
 mod convert;
 mod errors;
 mod logging;
+mod servers;
 mod types;
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
@@ -24,18 +25,20 @@ pub fn runtime() -> PyResult<&'static Runtime> {
     if let Some(rt) = RUNTIME.get() {
         return Ok(rt);
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .thread_name("ctt-runtime")
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Python::attach(|py| {
-                errors::to_py(
-                    py,
-                    &ctt_core::Error::new(ctt_core::ErrorKind::Internal, format!("cannot start the runtime: {e}")),
-                )
-            })
-        })?;
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().thread_name("ctt-runtime").enable_all().build().map_err(
+            |e| {
+                Python::attach(|py| {
+                    errors::to_py(
+                        py,
+                        &ctt_core::Error::new(
+                            ctt_core::ErrorKind::Internal,
+                            format!("cannot start the runtime: {e}"),
+                        ),
+                    )
+                })
+            },
+        )?;
     // A racing initializer may have won; its runtime is the one used and ours is dropped.
     let _ = RUNTIME.set(rt);
     let rt = RUNTIME.get().ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no runtime"))?;
@@ -92,5 +95,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(client::validate_enterprise_name, m)?)?;
     m.add_function(wrap_pyfunction!(client::validate_redirect_url, m)?)?;
     m.add_function(wrap_pyfunction!(client::parse_retry_after, m)?)?;
+
+    servers::register(m)?;
     Ok(())
 }

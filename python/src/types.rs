@@ -143,7 +143,8 @@ impl ConsentPlan {
     /// The action types of the steps, in order.
     #[getter]
     fn action_types<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let items: PyResult<Vec<_>> = self.0.steps().iter().map(|s| action_type_py(py, s.action_type)).collect();
+        let items: PyResult<Vec<_>> =
+            self.0.steps().iter().map(|s| action_type_py(py, s.action_type)).collect();
         PyTuple::new(py, items?)
     }
 
@@ -226,7 +227,11 @@ impl ConsentProgress {
     }
 
     /// The status of one step (PENDING for types outside the plan).
-    fn status_of<'py>(&self, py: Python<'py>, action_type: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn status_of<'py>(
+        &self,
+        py: Python<'py>,
+        action_type: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let t = crate::convert::action_type(action_type)?;
         let s = match self.with(|p| p.status_of(t)) {
             StepStatus::Pending => "pending",

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The Python layer: build the wheel with maturin, install the built file into a fresh virtual
+# environment, then run the pytest suite and the stub check (mypy.stubtest) against that install.
+#
+# Reuses what is there: the maturin tools venv (target/python/tools) and cargo's shared target/.
+# The wheel is a debug build: it compiles in about half the time of a release build and the
+# suite is network-bound on loopback, so optimisation buys nothing here.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(cd .. && pwd)
+WORK="$ROOT/target/python"
+PY=${PYTHON:-python3}
+source "$ROOT/scripts/lib.sh"
+
+command -v cargo >/dev/null || { echo "cargo is required (rustup, stable toolchain)" >&2; exit 1; }
+need_cmd "$PY" python3
+if ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  if [ -z "${CTT_APT_UPDATED:-}" ]; then apt-get update -qq; export CTT_APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+fi
+mkdir -p "$WORK"
+
+# maturin, from PyPI, in its own venv (kept between runs).
+if ! "$WORK/tools/bin/maturin" --version >/dev/null 2>&1; then
+  "$PY" -m venv --clear "$WORK/tools"
+  "$WORK/tools/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2"
+fi
+
+echo "--- building the wheel"
+rm -rf "$WORK/wheels"
+"$WORK/tools/bin/maturin" build --locked --interpreter "$PY" -o "$WORK/wheels"
+WHEEL=$(ls "$WORK"/wheels/ctt-*.whl)
+
+echo "--- installing $(basename "$WHEEL") into a fresh venv"
+"$PY" -m venv --clear "$WORK/test-venv"
+VPY="$WORK/test-venv/bin/python"
+"$VPY" -m pip install -q --disable-pip-version-check "$WHEEL" "pytest>=8" "pytest-asyncio>=0.24" "mypy>=1.13"
+
+echo "--- pytest"
+# Run from the tests folder so that only the installed package can be imported as `ctt`.
+(cd tests && CTT_FIXTURES="$ROOT/tests/fixtures/cases" CTT_EXAMPLES="$PWD/../examples" \
+  "$VPY" -m pytest -q -p no:cacheprovider)
+
+echo "--- stub check (mypy.stubtest) and typing of the examples"
+(cd tests && "$VPY" -m mypy.stubtest ctt ctt._native ctt._enums ctt.testing)
+(cd examples && "$VPY" -m mypy --strict --no-incremental --cache-dir=/dev/null .)

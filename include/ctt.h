@@ -498,6 +498,18 @@ ctt_result ctt_action_type_callback_style(int32_t action_type, ctt_callback_styl
 ctt_result ctt_action_type_services(int32_t action_type, uint32_t *out_mask);
 
 /**
+ * Sets `*out_len` to the number of services `action_type` serves (see
+ * `ctt_action_type_service` for them in the library's order).
+ */
+ctt_result ctt_action_type_service_count(int32_t action_type, size_t *out_len);
+
+/**
+ * Sets `*out` to service `index` (0-based) of `action_type`, in the library's order;
+ * `CTT_ERR_INVALID_INPUT` when out of range.
+ */
+ctt_result ctt_action_type_service(int32_t action_type, size_t index, ctt_service *out);
+
+/**
  * Points `*out` at the stable snake_case name of one service bit (`"pbx_connector"`), a static
  * string.
  */
@@ -687,7 +699,7 @@ void ctt_event_free(ctt_event *event);
 /**
  * Sets `*out` to the event's kind.
  */
-ctt_result ctt_event_kind(const ctt_event *event, ctt_event_kind *out);
+ctt_result ctt_event_get_kind(const ctt_event *event, ctt_event_kind *out);
 
 /**
  * Sets `*out` to whether the flow step succeeded (every kind but `CTT_EVENT_CONSENT_FAILED`).
@@ -1074,14 +1086,16 @@ ctt_result ctt_client_get_action_item_url_async(const ctt_client *client,
                                                 void *userdata);
 
 /**
- * Reads a `getActionItemUrl` answer yourself (when you make the HTTP call): a 2xx body must
- * be a URL as plain text or a JSON string; other statuses map to result codes (status,
- * `Retry-After` and message in the last error). `retry_after` is the raw `Retry-After` header
+ * Reads a `getActionItemUrl` answer yourself (when you make the HTTP call): the body is
+ * `body_len` bytes of UTF-8 (NULs allowed); a 2xx body must be a URL as plain text or a JSON
+ * string; other statuses map to result codes (status, `Retry-After` and message in the last
+ * error). `retry_after` is the raw `Retry-After` header
  * value, `""` when there is none. On success `*out` is a new handle whose redirect URL is empty
  * and state token NULL.
  */
 ctt_result ctt_parse_action_url_response(uint16_t status,
-                                         const char *body,
+                                         const uint8_t *body,
+                                         size_t body_len,
                                          const char *retry_after,
                                          ctt_action_url **out);
 

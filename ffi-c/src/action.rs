@@ -135,6 +135,15 @@ static NAMES: LazyLock<Names> = LazyLock::new(|| Names {
     service_display: Service::ALL.iter().map(|s| cstring(s.display_name())).collect(),
 });
 
+fn service_enum(s: Service) -> ctt_service {
+    match s {
+        Service::PbxConnector => ctt_service::CTT_SERVICE_PBX_CONNECTOR,
+        Service::SmsConnector => ctt_service::CTT_SERVICE_SMS_CONNECTOR,
+        Service::CallAppAddon => ctt_service::CTT_SERVICE_CALL_APP_ADDON,
+        Service::CallRecordingAddon => ctt_service::CTT_SERVICE_CALL_RECORDING_ADDON,
+    }
+}
+
 fn service_index(s: Service) -> usize {
     Service::ALL.iter().position(|x| *x == s).unwrap_or(0)
 }
@@ -154,7 +163,10 @@ pub unsafe extern "C" fn ctt_action_type_wire_name(action_type: i32, out: *mut *
 /// Sets `*out` to the action type with this exact wire name; `CTT_ERR_INVALID_INPUT` (with a
 /// message listing the valid names) for any other string.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_action_type_from_wire(name: *const c_char, out: *mut ctt_action_type) -> ctt_result {
+pub unsafe extern "C" fn ctt_action_type_from_wire(
+    name: *const c_char,
+    out: *mut ctt_action_type,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (name, out) = unsafe { (str_arg(name, "name")?, out_val(out, "out")?) };
@@ -165,7 +177,10 @@ pub unsafe extern "C" fn ctt_action_type_from_wire(name: *const c_char, out: *mu
 
 /// Points `*out` at one line saying what the Global Admin does with the URL, a static string.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_action_type_description(action_type: i32, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_action_type_description(
+    action_type: i32,
+    out: *mut *const c_char,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let out = unsafe { out_cptr(out, "out") }?;
@@ -176,7 +191,10 @@ pub unsafe extern "C" fn ctt_action_type_description(action_type: i32, out: *mut
 
 /// Sets `*out` to how the API reference classifies `action_type`.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_action_type_requirement(action_type: i32, out: *mut ctt_requirement) -> ctt_result {
+pub unsafe extern "C" fn ctt_action_type_requirement(
+    action_type: i32,
+    out: *mut ctt_requirement,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let out = unsafe { out_val(out, "out") }?;
@@ -219,6 +237,38 @@ pub unsafe extern "C" fn ctt_action_type_services(action_type: i32, out_mask: *m
     })
 }
 
+/// Sets `*out_len` to the number of services `action_type` serves (see
+/// `ctt_action_type_service` for them in the library's order).
+#[no_mangle]
+pub unsafe extern "C" fn ctt_action_type_service_count(action_type: i32, out_len: *mut usize) -> ctt_result {
+    guard(|| {
+        // SAFETY: per the header's pointer contract.
+        let out = unsafe { out_val(out_len, "out_len") }?;
+        *out = action_arg(action_type)?.services().len();
+        Ok(())
+    })
+}
+
+/// Sets `*out` to service `index` (0-based) of `action_type`, in the library's order;
+/// `CTT_ERR_INVALID_INPUT` when out of range.
+#[no_mangle]
+pub unsafe extern "C" fn ctt_action_type_service(
+    action_type: i32,
+    index: usize,
+    out: *mut ctt_service,
+) -> ctt_result {
+    guard(|| {
+        // SAFETY: per the header's pointer contract.
+        let out = unsafe { out_val(out, "out") }?;
+        let services = action_arg(action_type)?.services();
+        let s = services
+            .get(index)
+            .ok_or_else(|| invalid("index", format!("{index} is past the {} services", services.len())))?;
+        *out = service_enum(*s);
+        Ok(())
+    })
+}
+
 /// Points `*out` at the stable snake_case name of one service bit (`"pbx_connector"`), a static
 /// string.
 #[no_mangle]
@@ -249,12 +299,7 @@ pub unsafe extern "C" fn ctt_service_from_name(name: *const c_char, out: *mut ct
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (name, out) = unsafe { (str_arg(name, "name")?, out_val(out, "out")?) };
-        *out = match Service::from_name(name)? {
-            Service::PbxConnector => ctt_service::CTT_SERVICE_PBX_CONNECTOR,
-            Service::SmsConnector => ctt_service::CTT_SERVICE_SMS_CONNECTOR,
-            Service::CallAppAddon => ctt_service::CTT_SERVICE_CALL_APP_ADDON,
-            Service::CallRecordingAddon => ctt_service::CTT_SERVICE_CALL_RECORDING_ADDON,
-        };
+        *out = service_enum(Service::from_name(name)?);
         Ok(())
     })
 }
@@ -273,7 +318,10 @@ pub struct ctt_consent_plan {
 /// bits; 0 plans registration, the always-required consent and the service-independent optional
 /// ones). Free it with `ctt_consent_plan_free`.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_consent_plan_new(services_mask: u32, out: *mut *mut ctt_consent_plan) -> ctt_result {
+pub unsafe extern "C" fn ctt_consent_plan_new(
+    services_mask: u32,
+    out: *mut *mut ctt_consent_plan,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let out = unsafe { out_ptr(out, "out") }?;
@@ -292,7 +340,10 @@ pub unsafe extern "C" fn ctt_consent_plan_free(plan: *mut ctt_consent_plan) {
 
 /// Sets `*out_len` to the number of steps.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_consent_plan_len(plan: *const ctt_consent_plan, out_len: *mut usize) -> ctt_result {
+pub unsafe extern "C" fn ctt_consent_plan_len(
+    plan: *const ctt_consent_plan,
+    out_len: *mut usize,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (plan, out) = unsafe { (handle(plan, "plan")?, out_val(out_len, "out_len")?) };
@@ -313,13 +364,15 @@ pub unsafe extern "C" fn ctt_consent_plan_step(
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (plan, t, o) = unsafe {
-            (handle(plan, "plan")?, out_val(out_action_type, "out_action_type")?, out_val(out_optional, "out_optional")?)
+            (
+                handle(plan, "plan")?,
+                out_val(out_action_type, "out_action_type")?,
+                out_val(out_optional, "out_optional")?,
+            )
         };
-        let step = plan
-            .plan
-            .steps()
-            .get(index)
-            .ok_or_else(|| invalid("index", format!("{index} is past the plan's {} steps", plan.plan.steps().len())))?;
+        let step = plan.plan.steps().get(index).ok_or_else(|| {
+            invalid("index", format!("{index} is past the plan's {} steps", plan.plan.steps().len()))
+        })?;
         *t = ctt_action_type::from_core(step.action_type);
         *o = step.optional;
         Ok(())
@@ -386,7 +439,8 @@ pub unsafe extern "C" fn ctt_consent_progress_new(
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (plan, out) = unsafe { (handle(plan, "plan")?, out_ptr(out, "out")?) };
-        let mut p = ctt_consent_progress { progress: ConsentProgress::new(plan.plan.clone()), messages: Vec::new() };
+        let mut p =
+            ctt_consent_progress { progress: ConsentProgress::new(plan.plan.clone()), messages: Vec::new() };
         p.refresh();
         *out = into_handle(p);
         Ok(())
@@ -429,7 +483,11 @@ pub unsafe extern "C" fn ctt_consent_progress_record_failure(
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (p, message, out) = unsafe {
-            (handle_mut(progress, "progress")?, str_arg(message, "message")?, out_val(out_recorded, "out_recorded")?)
+            (
+                handle_mut(progress, "progress")?,
+                str_arg(message, "message")?,
+                out_val(out_recorded, "out_recorded")?,
+            )
         };
         *out = p.progress.record_failure(action_arg(action_type)?, message);
         p.refresh();
@@ -447,8 +505,13 @@ pub unsafe extern "C" fn ctt_consent_progress_record_event(
 ) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
-        let (p, event, out) =
-            unsafe { (handle_mut(progress, "progress")?, handle(event, "event")?, out_val(out_recorded, "out_recorded")?) };
+        let (p, event, out) = unsafe {
+            (
+                handle_mut(progress, "progress")?,
+                handle(event, "event")?,
+                out_val(out_recorded, "out_recorded")?,
+            )
+        };
         *out = p.progress.record_event(event.core());
         p.refresh();
         Ok(())
@@ -502,7 +565,11 @@ pub unsafe extern "C" fn ctt_consent_progress_next(
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (p, has, t) = unsafe {
-            (handle(progress, "progress")?, out_val(out_has_next, "out_has_next")?, out_val(out_action_type, "out_action_type")?)
+            (
+                handle(progress, "progress")?,
+                out_val(out_has_next, "out_has_next")?,
+                out_val(out_action_type, "out_action_type")?,
+            )
         };
         let next = p.progress.next();
         *has = next.is_some();

@@ -101,7 +101,9 @@ pub struct ctt_event {
 
 fn consent_of(r: &ConsentRedirect) -> Consent {
     let (code, sub) = match &r.outcome {
-        ConsentOutcome::Failed { error_code, error_subcode, .. } => (error_code.as_deref(), error_subcode.as_deref()),
+        ConsentOutcome::Failed { error_code, error_subcode, .. } => {
+            (error_code.as_deref(), error_subcode.as_deref())
+        }
         ConsentOutcome::Succeeded { .. } => (None, None),
     };
     Consent {
@@ -228,8 +230,9 @@ pub unsafe extern "C" fn ctt_callback_handler_set_state_query(
 ) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
-        let (h, s, name) =
-            unsafe { (handle_mut(handler, "handler")?, handle(signer, "signer")?, str_arg(param_name, "param_name")?) };
+        let (h, s, name) = unsafe {
+            (handle_mut(handler, "handler")?, handle(signer, "signer")?, str_arg(param_name, "param_name")?)
+        };
         if name.is_empty() {
             return Err(invalid("stateParam", "must not be empty"));
         }
@@ -295,7 +298,10 @@ pub unsafe extern "C" fn ctt_callback_handler_handle(
 /// query, leniently (encoded or not, doubled `?`, `&` inside an unencoded message). On success
 /// `*out` is a new consent event without state (free with `ctt_event_free`).
 #[no_mangle]
-pub unsafe extern "C" fn ctt_parse_consent_redirect(input: *const c_char, out: *mut *mut ctt_event) -> ctt_result {
+pub unsafe extern "C" fn ctt_parse_consent_redirect(
+    input: *const c_char,
+    out: *mut *mut ctt_event,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (input, out) = unsafe { (str_arg(input, "input")?, out_ptr(out, "out")?) };
@@ -317,7 +323,10 @@ pub unsafe extern "C" fn ctt_parse_authentication_result(
         // SAFETY: per the header's pointer contract.
         let (body, out) = unsafe { (bytes_arg(body, body_len, "body")?, out_ptr(out, "out")?) };
         let result = ctt_core::parse_authentication_result(body)?;
-        *out = into_handle(ctt_event::from_core(CallbackEvent::Authenticated { result: Box::new(result), state: None }));
+        *out = into_handle(ctt_event::from_core(CallbackEvent::Authenticated {
+            result: Box::new(result),
+            state: None,
+        }));
         Ok(())
     })
 }
@@ -335,7 +344,10 @@ pub unsafe extern "C" fn ctt_parse_authentication_result_at(
         // SAFETY: per the header's pointer contract.
         let (body, out) = unsafe { (bytes_arg(body, body_len, "body")?, out_ptr(out, "out")?) };
         let result = ctt_core::parse_authentication_result_at(body, unix_time(received_at))?;
-        *out = into_handle(ctt_event::from_core(CallbackEvent::Authenticated { result: Box::new(result), state: None }));
+        *out = into_handle(ctt_event::from_core(CallbackEvent::Authenticated {
+            result: Box::new(result),
+            state: None,
+        }));
         Ok(())
     })
 }
@@ -351,7 +363,7 @@ pub unsafe extern "C" fn ctt_event_free(event: *mut ctt_event) {
 
 /// Sets `*out` to the event's kind.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_kind(event: *const ctt_event, out: *mut ctt_event_kind) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_get_kind(event: *const ctt_event, out: *mut ctt_event_kind) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (e, out) = unsafe { (handle(event, "event")?, out_val(out, "out")?) };
@@ -382,7 +394,10 @@ pub unsafe extern "C" fn ctt_event_to_json(event: *const ctt_event, out: *mut *c
 /// Points `*out` at the verified flow state (borrowed from the event: do not free it), or NULL
 /// when the handler did not check state tokens.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_state(event: *const ctt_event, out: *mut *const ctt_flow_state) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_state(
+    event: *const ctt_event,
+    out: *mut *const ctt_flow_state,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (e, out) = unsafe { (handle(event, "event")?, out_cptr(out, "out")?) };
@@ -408,14 +423,20 @@ pub unsafe extern "C" fn ctt_event_message(event: *const ctt_event, out: *mut *c
 /// Points `*out` at a failed consent's machine code (`"access_denied"`, when
 /// `error_description` came with it), or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_error_code(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_error_code(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| consent_str(e, |c| opt_ptr(&c.error_code))) }
 }
 
 /// Points `*out` at a failed consent's `error_subcode` (`"cancel"`), or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_error_subcode(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_error_subcode(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| consent_str(e, |c| opt_ptr(&c.error_subcode))) }
 }
@@ -451,10 +472,13 @@ pub unsafe extern "C" fn ctt_event_param(
 ) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
-        let (e, name, value) =
-            unsafe { (handle(event, "event")?, out_cptr(out_name, "out_name")?, out_cptr(out_value, "out_value")?) };
+        let (e, name, value) = unsafe {
+            (handle(event, "event")?, out_cptr(out_name, "out_name")?, out_cptr(out_value, "out_value")?)
+        };
         let params = e.consent.as_ref().map_or(&[][..], |c| &c.params[..]);
-        let (k, v) = params.get(index).ok_or_else(|| invalid("index", format!("{index} is past the {} parameters", params.len())))?;
+        let (k, v) = params
+            .get(index)
+            .ok_or_else(|| invalid("index", format!("{index} is past the {} parameters", params.len())))?;
         *name = k.as_ptr();
         *value = v.as_ptr();
         Ok(())
@@ -470,16 +494,25 @@ pub unsafe extern "C" fn ctt_event_param_value(
 ) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
-        let (e, name, out) = unsafe { (handle(event, "event")?, str_arg(name, "name")?, out_cptr(out, "out")?) };
+        let (e, name, out) =
+            unsafe { (handle(event, "event")?, str_arg(name, "name")?, out_cptr(out, "out")?) };
         let params = e.consent.as_ref().map_or(&[][..], |c| &c.params[..]);
-        *out = params.iter().find(|(k, _)| k.to_bytes() == name.as_bytes()).map_or(std::ptr::null(), |(_, v)| v.as_ptr());
+        *out = params
+            .iter()
+            .find(|(k, _)| k.to_bytes() == name.as_bytes())
+            .map_or(std::ptr::null(), |(_, v)| v.as_ptr());
         Ok(())
     })
 }
 
 // authenticated events: secrets
 
-fn copy_secret(e: &ctt_event, ob: OutBuf<'_>, what: &'static str, pick: impl FnOnce(&AuthenticationResult) -> Option<&Secret>) -> FfiResult<bool> {
+fn copy_secret(
+    e: &ctt_event,
+    ob: OutBuf<'_>,
+    what: &'static str,
+    pick: impl FnOnce(&AuthenticationResult) -> Option<&Secret>,
+) -> FfiResult<bool> {
     let r = e.result().ok_or_else(|| Fail::State("the event is not an authenticated event".into()))?;
     match pick(r) {
         Some(s) => ob.write(what, s.expose()).map(|()| true),
@@ -515,8 +548,13 @@ pub unsafe extern "C" fn ctt_event_copy_id_token(
 ) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
-        let (e, present, ob) =
-            unsafe { (handle(event, "event")?, out_val(out_present, "out_present")?, OutBuf::new(buf, buf_len, out_len)?) };
+        let (e, present, ob) = unsafe {
+            (
+                handle(event, "event")?,
+                out_val(out_present, "out_present")?,
+                OutBuf::new(buf, buf_len, out_len)?,
+            )
+        };
         *present = false;
         *present = copy_secret(e, ob, "the id token", |r| r.id_token.as_ref())?;
         Ok(())
@@ -535,8 +573,13 @@ pub unsafe extern "C" fn ctt_event_copy_refresh_token(
 ) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
-        let (e, present, ob) =
-            unsafe { (handle(event, "event")?, out_val(out_present, "out_present")?, OutBuf::new(buf, buf_len, out_len)?) };
+        let (e, present, ob) = unsafe {
+            (
+                handle(event, "event")?,
+                out_val(out_present, "out_present")?,
+                OutBuf::new(buf, buf_len, out_len)?,
+            )
+        };
         *present = false;
         *present = copy_secret(e, ob, "the refresh token", |r| r.refresh_token.as_ref())?;
         Ok(())
@@ -551,7 +594,12 @@ fn auth_str(e: &ctt_event, f: impl FnOnce(&Auth) -> *const c_char) -> *const c_c
 
 /// # Safety
 /// The pointers follow the header's pointer contract.
-unsafe fn opt_i64(event: *const ctt_event, out_present: *mut bool, out: *mut i64, f: impl FnOnce(&ctt_event) -> Option<i64>) -> ctt_result {
+unsafe fn opt_i64(
+    event: *const ctt_event,
+    out_present: *mut bool,
+    out: *mut i64,
+    f: impl FnOnce(&ctt_event) -> Option<i64>,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract (forwarded by the caller).
         let (e, present, out) =
@@ -565,7 +613,12 @@ unsafe fn opt_i64(event: *const ctt_event, out_present: *mut bool, out: *mut i64
 
 /// # Safety
 /// The pointers follow the header's pointer contract.
-unsafe fn opt_bool(event: *const ctt_event, out_present: *mut bool, out: *mut bool, f: impl FnOnce(&ctt_event) -> Option<bool>) -> ctt_result {
+unsafe fn opt_bool(
+    event: *const ctt_event,
+    out_present: *mut bool,
+    out: *mut bool,
+    f: impl FnOnce(&ctt_event) -> Option<bool>,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract (forwarded by the caller).
         let (e, present, out) =
@@ -579,14 +632,21 @@ unsafe fn opt_bool(event: *const ctt_event, out_present: *mut bool, out: *mut bo
 
 /// Points `*out` at `accessTokenType`, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_access_token_type(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_access_token_type(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| auth_str(e, |a| opt_ptr(&a.access_token_type))) }
 }
 
 /// Reads `expiresOn` exactly as sent (its meaning is ambiguous: see `ctt_event_expires_at`).
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_expires_on_raw(event: *const ctt_event, out_present: *mut bool, out: *mut i64) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_expires_on_raw(
+    event: *const ctt_event,
+    out_present: *mut bool,
+    out: *mut i64,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { opt_i64(event, out_present, out, |e| e.result().and_then(|r| r.expires_on_raw)) }
 }
@@ -594,7 +654,11 @@ pub unsafe extern "C" fn ctt_event_expires_on_raw(event: *const ctt_event, out_p
 /// Reads the derived expiry instant, unix seconds (see `ctt_event_expiry_source` for how it
 /// was derived).
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_expires_at(event: *const ctt_event, out_present: *mut bool, out: *mut i64) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_expires_at(
+    event: *const ctt_event,
+    out_present: *mut bool,
+    out: *mut i64,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { opt_i64(event, out_present, out, |e| e.result().and_then(|r| r.expiry.unix_seconds())) }
 }
@@ -602,7 +666,10 @@ pub unsafe extern "C" fn ctt_event_expires_at(event: *const ctt_event, out_prese
 /// Sets `*out` to the rule that produced `ctt_event_expires_at` (`CTT_EXPIRY_UNKNOWN` for a
 /// consent event).
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_expiry_source(event: *const ctt_event, out: *mut ctt_expiry_source) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_expiry_source(
+    event: *const ctt_event,
+    out: *mut ctt_expiry_source,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (e, out) = unsafe { (handle(event, "event")?, out_val(out, "out")?) };
@@ -620,14 +687,20 @@ pub unsafe extern "C" fn ctt_event_expiry_source(event: *const ctt_event, out: *
 
 /// Points `*out` at `organization`, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_organization(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_organization(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| auth_str(e, |a| opt_ptr(&a.organization))) }
 }
 
 /// Points `*out` at `officeUserType` as sent (`"GLOBAL_ADMIN"`, …), or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_office_user_type(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_office_user_type(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| auth_str(e, |a| opt_ptr(&a.office_user_type))) }
 }
@@ -642,14 +715,21 @@ pub unsafe extern "C" fn ctt_event_tenant_id(event: *const ctt_event, out: *mut 
 
 /// Points `*out` at `msalAuthenticationResult.resellerId`, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_reseller_id(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_reseller_id(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| auth_str(e, |a| opt_ptr(&a.reseller_id))) }
 }
 
 /// Reads `companyAdmin`.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_company_admin(event: *const ctt_event, out_present: *mut bool, out: *mut bool) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_company_admin(
+    event: *const ctt_event,
+    out_present: *mut bool,
+    out: *mut bool,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { opt_bool(event, out_present, out, |e| e.result().and_then(|r| r.company_admin)) }
 }
@@ -662,7 +742,9 @@ pub unsafe extern "C" fn ctt_event_contains_teams_tenant_admin_api(
     out: *mut bool,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { opt_bool(event, out_present, out, |e| e.result().and_then(|r| r.contains_teams_tenant_admin_api)) }
+    unsafe {
+        opt_bool(event, out_present, out, |e| e.result().and_then(|r| r.contains_teams_tenant_admin_api))
+    }
 }
 
 /// Sets `*out` to whether the token's `tid` and `userInfo.tenantId` are both present and
@@ -695,7 +777,10 @@ fn user_str(e: &ctt_event, f: impl FnOnce(&User) -> *const c_char) -> *const c_c
 
 /// Points `*out` at `userInfo.displayableId` (usually the admin's UPN), or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_user_displayable_id(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_user_displayable_id(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| user_str(e, |u| opt_ptr(&u.displayable_id))) }
 }
@@ -712,28 +797,40 @@ pub unsafe extern "C" fn ctt_event_user_identity_provider(
 
 /// Points `*out` at `userInfo.tenantId`, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_user_tenant_id(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_user_tenant_id(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| user_str(e, |u| opt_ptr(&u.tenant_id))) }
 }
 
 /// Points `*out` at `userInfo.uniqueId`, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_user_unique_id(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_user_unique_id(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| user_str(e, |u| opt_ptr(&u.unique_id))) }
 }
 
 /// Points `*out` at `userInfo.givenName`, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_user_given_name(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_user_given_name(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| user_str(e, |u| opt_ptr(&u.given_name))) }
 }
 
 /// Points `*out` at `userInfo.familyName`, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_user_family_name(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_user_family_name(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| user_str(e, |u| opt_ptr(&u.family_name))) }
 }
@@ -757,9 +854,17 @@ fn claim_str(e: &ctt_event, f: impl FnOnce(&Claims) -> *const c_char) -> *const 
 
 /// Reads the token's `exp` claim (unix seconds).
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_claim_exp(event: *const ctt_event, out_present: *mut bool, out: *mut i64) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_claim_exp(
+    event: *const ctt_event,
+    out_present: *mut bool,
+    out: *mut i64,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { opt_i64(event, out_present, out, |e| e.auth.as_ref().and_then(|a| a.claims.as_ref()).and_then(|c| c.exp)) }
+    unsafe {
+        opt_i64(event, out_present, out, |e| {
+            e.auth.as_ref().and_then(|a| a.claims.as_ref()).and_then(|c| c.exp)
+        })
+    }
 }
 
 /// Points `*out` at the token's `tid` claim, or NULL.
@@ -795,14 +900,20 @@ pub unsafe extern "C" fn ctt_event_claim_preferred_username(
 
 /// Points `*out` at the token's `aud` claim, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_claim_audience(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_claim_audience(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| claim_str(e, |c| opt_ptr(&c.audience))) }
 }
 
 /// Points `*out` at the token's `iss` claim, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_claim_issuer(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_claim_issuer(
+    event: *const ctt_event,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(event, "event", out, |e| claim_str(e, |c| opt_ptr(&c.issuer))) }
 }
@@ -828,40 +939,62 @@ unsafe fn list_count(event: *const ctt_event, out_len: *mut usize, roles: bool) 
 
 /// # Safety
 /// The pointers follow the header's pointer contract.
-unsafe fn list_item(event: *const ctt_event, index: usize, out: *mut *const c_char, roles: bool) -> ctt_result {
+unsafe fn list_item(
+    event: *const ctt_event,
+    index: usize,
+    out: *mut *const c_char,
+    roles: bool,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract (forwarded by the caller).
         let (e, out) = unsafe { (handle(event, "event")?, out_cptr(out, "out")?) };
         let list = claim_list(e, roles);
-        *out = list.get(index).ok_or_else(|| invalid("index", format!("{index} is past the {} items", list.len())))?.as_ptr();
+        *out = list
+            .get(index)
+            .ok_or_else(|| invalid("index", format!("{index} is past the {} items", list.len())))?
+            .as_ptr();
         Ok(())
     })
 }
 
 /// Sets `*out_len` to the number of scopes in the token's `scp` claim.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_claim_scope_count(event: *const ctt_event, out_len: *mut usize) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_claim_scope_count(
+    event: *const ctt_event,
+    out_len: *mut usize,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { list_count(event, out_len, false) }
 }
 
 /// Points `*out` at scope `index`; `CTT_ERR_INVALID_INPUT` when out of range.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_claim_scope(event: *const ctt_event, index: usize, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_claim_scope(
+    event: *const ctt_event,
+    index: usize,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { list_item(event, index, out, false) }
 }
 
 /// Sets `*out_len` to the number of roles in the token's `roles` claim.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_claim_role_count(event: *const ctt_event, out_len: *mut usize) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_claim_role_count(
+    event: *const ctt_event,
+    out_len: *mut usize,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { list_count(event, out_len, true) }
 }
 
 /// Points `*out` at role `index`; `CTT_ERR_INVALID_INPUT` when out of range.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_event_claim_role(event: *const ctt_event, index: usize, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_event_claim_role(
+    event: *const ctt_event,
+    index: usize,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { list_item(event, index, out, true) }
 }

@@ -5,7 +5,8 @@ use std::ffi::{c_char, c_void, CString};
 use std::time::Duration;
 
 use ctt_core::{
-    ActionUrl, ActionUrlRequest, BlockingClient, Client, ClientBuilder, ConsentUrl, RetryPolicy, StatePlacement,
+    ActionUrl, ActionUrlRequest, BlockingClient, Client, ClientBuilder, ConsentUrl, RetryPolicy,
+    StatePlacement,
 };
 
 use crate::action::action_arg;
@@ -105,7 +106,10 @@ pub unsafe extern "C" fn ctt_client_options_set_password_grant(
 /// Sets the deadline of a whole call (token fetch and retries included), in milliseconds.
 /// Blocking calls return `CTT_ERR_TIMEOUT` at the latest then. 0 is refused by `ctt_client_new`.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_client_options_set_timeout_ms(options: *mut ctt_client_options, ms: u64) -> ctt_result {
+pub unsafe extern "C" fn ctt_client_options_set_timeout_ms(
+    options: *mut ctt_client_options,
+    ms: u64,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let o = unsafe { handle_mut(options, "options") }?;
@@ -290,8 +294,9 @@ pub unsafe extern "C" fn ctt_request_set_state_query(
 ) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
-        let (r, s, name) =
-            unsafe { (handle_mut(request, "request")?, handle(signer, "signer")?, str_arg(param_name, "param_name")?) };
+        let (r, s, name) = unsafe {
+            (handle_mut(request, "request")?, handle(signer, "signer")?, str_arg(param_name, "param_name")?)
+        };
         if name.is_empty() {
             return Err(invalid("stateParam", "must not be empty"));
         }
@@ -387,7 +392,8 @@ pub unsafe extern "C" fn ctt_client_get_action_item_url(
 ) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
-        let (c, r, out) = unsafe { (handle(client, "client")?, handle(request, "request")?, out_ptr(out, "out")?) };
+        let (c, r, out) =
+            unsafe { (handle(client, "client")?, handle(request, "request")?, out_ptr(out, "out")?) };
         let url = c.blocking()?.get_action_item_url(&r.request)?;
         *out = into_handle(ctt_action_url::from_core(&url));
         Ok(())
@@ -451,22 +457,26 @@ pub unsafe extern "C" fn ctt_client_get_action_item_url_async(
     })
 }
 
-/// Reads a `getActionItemUrl` answer yourself (when you make the HTTP call): a 2xx body must
-/// be a URL as plain text or a JSON string; other statuses map to result codes (status,
-/// `Retry-After` and message in the last error). `retry_after` is the raw `Retry-After` header
+/// Reads a `getActionItemUrl` answer yourself (when you make the HTTP call): the body is
+/// `body_len` bytes of UTF-8 (NULs allowed); a 2xx body must be a URL as plain text or a JSON
+/// string; other statuses map to result codes (status, `Retry-After` and message in the last
+/// error). `retry_after` is the raw `Retry-After` header
 /// value, `""` when there is none. On success `*out` is a new handle whose redirect URL is empty
 /// and state token NULL.
 #[no_mangle]
 pub unsafe extern "C" fn ctt_parse_action_url_response(
     status: u16,
-    body: *const c_char,
+    body: *const u8,
+    body_len: usize,
     retry_after: *const c_char,
     out: *mut *mut ctt_action_url,
 ) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
-        let (body, retry, out) =
-            unsafe { (str_arg(body, "body")?, str_arg(retry_after, "retry_after")?, out_ptr(out, "out")?) };
+        let (body, retry, out) = unsafe {
+            (bytes_arg(body, body_len, "body")?, str_arg(retry_after, "retry_after")?, out_ptr(out, "out")?)
+        };
+        let body = std::str::from_utf8(body).map_err(|_| Fail::Utf8("body"))?;
         let retry = if retry.is_empty() { None } else { Some(retry) };
         let url = ctt_core::parse_action_url_response(status, body, retry)?;
         *out = into_handle(ctt_action_url::from_core(&url));
@@ -481,24 +491,32 @@ pub unsafe extern "C" fn ctt_action_url_free(url: *mut ctt_action_url) {
     guard_void(|| unsafe { free_handle(url) })
 }
 
-
 /// Points `*out` at the URL to show the Global Admin, exactly as the API sent it.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_action_url_url(url: *const ctt_action_url, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_action_url_url(
+    url: *const ctt_action_url,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(url, "url", out, |u| u.url.as_ptr()) }
 }
 /// Points `*out` at the redirect URL that was sent, state token included (`""` for
 /// `ctt_parse_action_url_response` results).
 #[no_mangle]
-pub unsafe extern "C" fn ctt_action_url_redirect_url(url: *const ctt_action_url, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_action_url_redirect_url(
+    url: *const ctt_action_url,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(url, "url", out, |u| u.redirect_url.as_ptr()) }
 }
 /// Points `*out` at the state token added to the redirect URL, or NULL when no signer was
 /// set on the request.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_action_url_state_token(url: *const ctt_action_url, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_action_url_state_token(
+    url: *const ctt_action_url,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(url, "url", out, |u| opt_ptr(&u.state_token)) }
 }
@@ -523,7 +541,10 @@ pub unsafe extern "C" fn ctt_action_url_consent(
 /// Takes an action URL apart (absolute `https`, or `http` on a loopback host). On success `*out`
 /// is a new handle (free with `ctt_consent_url_free`).
 #[no_mangle]
-pub unsafe extern "C" fn ctt_inspect_consent_url(url: *const c_char, out: *mut *mut ctt_consent_url) -> ctt_result {
+pub unsafe extern "C" fn ctt_inspect_consent_url(
+    url: *const c_char,
+    out: *mut *mut ctt_consent_url,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (url, out) = unsafe { (str_arg(url, "url")?, out_ptr(out, "out")?) };
@@ -542,56 +563,83 @@ pub unsafe extern "C" fn ctt_consent_url_free(url: *mut ctt_consent_url) {
 
 /// Points `*out` at the URL as received (trimmed).
 #[no_mangle]
-pub unsafe extern "C" fn ctt_consent_url_url(url: *const ctt_consent_url, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_consent_url_url(
+    url: *const ctt_consent_url,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(url, "url", out, |u| u.url.as_ptr()) }
 }
 /// Points `*out` at the URL's host.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_consent_url_host(url: *const ctt_consent_url, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_consent_url_host(
+    url: *const ctt_consent_url,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(url, "url", out, |u| u.host.as_ptr()) }
 }
 /// Points `*out` at `client_id`, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_consent_url_client_id(url: *const ctt_consent_url, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_consent_url_client_id(
+    url: *const ctt_consent_url,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(url, "url", out, |u| opt_ptr(&u.client_id)) }
 }
 /// Points `*out` at `response_type` (e.g. `"id_token code"`), or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_consent_url_response_type(url: *const ctt_consent_url, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_consent_url_response_type(
+    url: *const ctt_consent_url,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(url, "url", out, |u| opt_ptr(&u.response_type)) }
 }
 /// Points `*out` at `response_mode` (e.g. `"form_post"`), or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_consent_url_response_mode(url: *const ctt_consent_url, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_consent_url_response_mode(
+    url: *const ctt_consent_url,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(url, "url", out, |u| opt_ptr(&u.response_mode)) }
 }
 /// Points `*out` at `state`, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_consent_url_state(url: *const ctt_consent_url, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_consent_url_state(
+    url: *const ctt_consent_url,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(url, "url", out, |u| opt_ptr(&u.state)) }
 }
 /// Points `*out` at `nonce`, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_consent_url_nonce(url: *const ctt_consent_url, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_consent_url_nonce(
+    url: *const ctt_consent_url,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(url, "url", out, |u| opt_ptr(&u.nonce)) }
 }
 /// Points `*out` at `redirect_uri`, or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_consent_url_redirect_uri(url: *const ctt_consent_url, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_consent_url_redirect_uri(
+    url: *const ctt_consent_url,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(url, "url", out, |u| opt_ptr(&u.redirect_uri)) }
 }
 
 /// Sets `*out` to whether the URL looks like an OAuth2 authorize endpoint.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_consent_url_is_authorize(url: *const ctt_consent_url, out: *mut bool) -> ctt_result {
+pub unsafe extern "C" fn ctt_consent_url_is_authorize(
+    url: *const ctt_consent_url,
+    out: *mut bool,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (u, out) = unsafe { (handle(url, "url")?, out_val(out, "out")?) };
@@ -602,7 +650,10 @@ pub unsafe extern "C" fn ctt_consent_url_is_authorize(url: *const ctt_consent_ur
 
 /// Sets `*out_len` to the number of scopes (`scope` split on spaces).
 #[no_mangle]
-pub unsafe extern "C" fn ctt_consent_url_scope_count(url: *const ctt_consent_url, out_len: *mut usize) -> ctt_result {
+pub unsafe extern "C" fn ctt_consent_url_scope_count(
+    url: *const ctt_consent_url,
+    out_len: *mut usize,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (u, out) = unsafe { (handle(url, "url")?, out_val(out_len, "out_len")?) };
@@ -621,7 +672,10 @@ pub unsafe extern "C" fn ctt_consent_url_scope(
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (u, out) = unsafe { (handle(url, "url")?, out_cptr(out, "out")?) };
-        let s = u.scopes.get(index).ok_or_else(|| invalid("index", format!("{index} is past the {} scopes", u.scopes.len())))?;
+        let s = u
+            .scopes
+            .get(index)
+            .ok_or_else(|| invalid("index", format!("{index} is past the {} scopes", u.scopes.len())))?;
         *out = s.as_ptr();
         Ok(())
     })

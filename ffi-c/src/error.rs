@@ -205,10 +205,22 @@ pub(crate) fn set_last_error(fail: Fail) -> ctt_result {
             e.field().map(to_cstring),
             ctt_rejection::from_core(e.rejection()),
         ),
-        Fail::Null(p) => (CTT_ERR_NULL_PARAMETER, format!("null_parameter: {p} is NULL"), 0, None, None, ctt_rejection::CTT_REJECTION_NONE),
-        Fail::Utf8(p) => {
-            (CTT_ERR_INVALID_UTF8, format!("invalid_utf8: {p} is not valid UTF-8"), 0, None, None, ctt_rejection::CTT_REJECTION_NONE)
-        }
+        Fail::Null(p) => (
+            CTT_ERR_NULL_PARAMETER,
+            format!("null_parameter: {p} is NULL"),
+            0,
+            None,
+            None,
+            ctt_rejection::CTT_REJECTION_NONE,
+        ),
+        Fail::Utf8(p) => (
+            CTT_ERR_INVALID_UTF8,
+            format!("invalid_utf8: {p} is not valid UTF-8"),
+            0,
+            None,
+            None,
+            ctt_rejection::CTT_REJECTION_NONE,
+        ),
         Fail::TooSmall { what, needed } => (
             CTT_ERR_BUFFER_TOO_SMALL,
             format!("buffer_too_small: {what} needs a buffer of {needed} bytes (terminating NUL included)"),
@@ -217,9 +229,17 @@ pub(crate) fn set_last_error(fail: Fail) -> ctt_result {
             None,
             ctt_rejection::CTT_REJECTION_NONE,
         ),
-        Fail::State(m) => (CTT_ERR_INVALID_STATE, format!("invalid_state: {m}"), 0, None, None, ctt_rejection::CTT_REJECTION_NONE),
+        Fail::State(m) => (
+            CTT_ERR_INVALID_STATE,
+            format!("invalid_state: {m}"),
+            0,
+            None,
+            None,
+            ctt_rejection::CTT_REJECTION_NONE,
+        ),
     };
-    let last = LastError { code, message: to_cstring(message), status, retry_after_ms: retry, field, rejection };
+    let last =
+        LastError { code, message: to_cstring(message), status, retry_after_ms: retry, field, rejection };
     LAST.with(|l| *l.borrow_mut() = Some(last));
     code
 }
@@ -422,7 +442,8 @@ fn with_last<R>(f: impl FnOnce(Option<&LastError>) -> R) -> R {
 /// succeeded. Does not change the last error.
 #[no_mangle]
 pub extern "C" fn ctt_last_error_code() -> ctt_result {
-    catch_unwind(|| with_last(|l| l.map_or(ctt_result::CTT_OK, |l| l.code))).unwrap_or(ctt_result::CTT_ERR_PANIC)
+    catch_unwind(|| with_last(|l| l.map_or(ctt_result::CTT_OK, |l| l.code)))
+        .unwrap_or(ctt_result::CTT_ERR_PANIC)
 }
 
 /// Copies the calling thread's last error message (`"<kind>: <message>"`, never containing a
@@ -434,7 +455,11 @@ pub extern "C" fn ctt_last_error_code() -> ctt_result {
 /// `ctt_last_error_*` function) never changes the last error, so it can be retried with a
 /// larger buffer.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_last_error_message(buf: *mut c_char, buf_len: usize, out_len: *mut usize) -> ctt_result {
+pub unsafe extern "C" fn ctt_last_error_message(
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ctt_result {
     let r = catch_unwind(AssertUnwindSafe(|| -> FfiResult {
         // SAFETY: per this function's contract.
         let ob = unsafe { OutBuf::new(buf, buf_len, out_len) }?;
@@ -478,7 +503,11 @@ pub extern "C" fn ctt_last_error_rejection() -> ctt_rejection {
 /// `"redirectUrl"`, for `CTT_ERR_INVALID_INPUT` raised locally) into `buf`; the empty string
 /// when there is none. Buffer rules as `ctt_last_error_message`; never changes the last error.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_last_error_field(buf: *mut c_char, buf_len: usize, out_len: *mut usize) -> ctt_result {
+pub unsafe extern "C" fn ctt_last_error_field(
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ctt_result {
     let r = catch_unwind(AssertUnwindSafe(|| -> FfiResult {
         // SAFETY: per this function's contract.
         let ob = unsafe { OutBuf::new(buf, buf_len, out_len) }?;

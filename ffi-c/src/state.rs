@@ -77,7 +77,10 @@ pub unsafe extern "C" fn ctt_flow_signer_set_ttl_secs(signer: *mut ctt_flow_sign
 
 /// Sets the clock-skew allowance, in seconds.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_flow_signer_set_clock_skew_secs(signer: *mut ctt_flow_signer, secs: u64) -> ctt_result {
+pub unsafe extern "C" fn ctt_flow_signer_set_clock_skew_secs(
+    signer: *mut ctt_flow_signer,
+    secs: u64,
+) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let s = unsafe { handle_mut(signer, "signer") }?;
@@ -183,7 +186,8 @@ pub unsafe extern "C" fn ctt_flow_signer_verify(
 ) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
-        let (s, token, out) = unsafe { (handle(signer, "signer")?, str_arg(token, "token")?, out_ptr(out, "out")?) };
+        let (s, token, out) =
+            unsafe { (handle(signer, "signer")?, str_arg(token, "token")?, out_ptr(out, "out")?) };
         *out = into_handle(ctt_flow_state::from_core(&s.signer.verify(token)?));
         Ok(())
     })
@@ -199,7 +203,8 @@ pub unsafe extern "C" fn ctt_flow_signer_verify_at(
 ) -> ctt_result {
     guard(|| {
         // SAFETY: per the header's pointer contract.
-        let (s, token, out) = unsafe { (handle(signer, "signer")?, str_arg(token, "token")?, out_ptr(out, "out")?) };
+        let (s, token, out) =
+            unsafe { (handle(signer, "signer")?, str_arg(token, "token")?, out_ptr(out, "out")?) };
         *out = into_handle(ctt_flow_state::from_core(&s.signer.verify_at(token, unix_time(now))?));
         Ok(())
     })
@@ -250,7 +255,10 @@ pub unsafe extern "C" fn ctt_flow_state_issued_at(state: *const ctt_flow_state, 
 
 /// Points `*out` at the token's 128-bit nonce as 32 lowercase hex digits.
 #[no_mangle]
-pub unsafe extern "C" fn ctt_flow_state_nonce_hex(state: *const ctt_flow_state, out: *mut *const c_char) -> ctt_result {
+pub unsafe extern "C" fn ctt_flow_state_nonce_hex(
+    state: *const ctt_flow_state,
+    out: *mut *const c_char,
+) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { str_getter(state, "state", out, |s| s.nonce_hex.as_ptr()) }
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 
 fn generate() -> String {
     let crate_dir = env!("CARGO_MANIFEST_DIR");
-    let mut config = cbindgen::Config::from_file(Path::new(crate_dir).join("cbindgen.toml")).expect("cbindgen.toml");
+    let mut config =
+        cbindgen::Config::from_file(Path::new(crate_dir).join("cbindgen.toml")).expect("cbindgen.toml");
     config.after_includes = Some(format!(
         "\n/** The version of this header; `ctt_version()` gives the library's. */\n\
          #define CTT_VERSION_MAJOR {}\n#define CTT_VERSION_MINOR {}\n#define CTT_VERSION_PATCH {}\n\
@@ -59,7 +60,10 @@ fn every_exported_function_is_documented_in_the_header() {
     let mut undocumented = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let decl = line.trim_start();
-        let is_fn = decl.contains(" ctt_") && decl.contains('(') && !decl.starts_with('*') && !decl.starts_with("typedef");
+        let is_fn = decl.contains(" ctt_")
+            && decl.contains('(')
+            && !decl.starts_with('*')
+            && !decl.starts_with("typedef");
         if is_fn && !lines[..i].iter().rev().take(3).any(|l| l.trim_start().starts_with("*/")) {
             undocumented.push(decl.to_owned());
         }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use ctt_core::{ActionType, Client, FlowSigner, StatePlacement, DEFAULT_BASE_URL};
+use ctt_core::{ActionType, Client, FlowSigner, Secret, StatePlacement, DEFAULT_BASE_URL};
 
 use crate::fail::Failure;
 use crate::output::{Format, Out};
@@ -25,24 +25,24 @@ pub struct Global {
     pub client_id: Option<String>,
 
     /// OAuth client secret (password grant). Prefer the environment variable.
-    #[arg(long, global = true, env = "CTT_CLIENT_SECRET", hide_env_values = true)]
-    pub client_secret: Option<String>,
+    #[arg(long, global = true, env = "CTT_CLIENT_SECRET", hide_env_values = true, value_parser = secret)]
+    pub client_secret: Option<Secret>,
 
     /// The service provider's user name (password grant).
     #[arg(long, global = true, env = "CTT_USERNAME")]
     pub username: Option<String>,
 
     /// The service provider's password (password grant). Prefer the environment variable.
-    #[arg(long, global = true, env = "CTT_PASSWORD", hide_env_values = true)]
-    pub password: Option<String>,
+    #[arg(long, global = true, env = "CTT_PASSWORD", hide_env_values = true, value_parser = secret)]
+    pub password: Option<Secret>,
 
     /// A bearer token obtained elsewhere (instead of the password grant).
-    #[arg(long, global = true, env = "CTT_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[arg(long, global = true, env = "CTT_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub token: Option<Secret>,
 
     /// The state-token key (at least 32 bytes): signs the redirect URL and verifies callbacks.
-    #[arg(long, global = true, env = "CTT_STATE_KEY", hide_env_values = true)]
-    pub state_key: Option<String>,
+    #[arg(long, global = true, env = "CTT_STATE_KEY", hide_env_values = true, value_parser = secret)]
+    pub state_key: Option<Secret>,
 
     /// Where the state token travels in the redirect URL.
     #[arg(long, global = true, value_enum, default_value_t = Placement::Query)]
@@ -76,9 +76,9 @@ impl Global {
             .connect_timeout(Duration::from_secs_f64(self.timeout.min(10.0)));
         let builder =
             match (&self.token, &self.client_id, &self.client_secret, &self.username, &self.password) {
-                (Some(t), ..) if !t.is_empty() => builder.bearer_token(t.as_str()),
+                (Some(t), ..) if !t.is_empty() => builder.bearer_token(t.clone()),
                 (_, Some(id), Some(secret), Some(user), Some(pw)) => {
-                    builder.password_grant(id.as_str(), secret.as_str(), user.as_str(), pw.as_str())
+                    builder.password_grant(id.as_str(), secret.clone(), user.as_str(), pw.clone())
                 }
                 _ => {
                     return Err(Failure::usage(
@@ -95,7 +95,7 @@ impl Global {
         match &self.state_key {
             None => Ok(None),
             Some(key) => {
-                let signer = FlowSigner::new(key.as_bytes())?.with_memory_replay_guard();
+                let signer = FlowSigner::new(key.expose().as_bytes())?.with_memory_replay_guard();
                 Ok(Some((signer, self.placement())))
             }
         }
@@ -107,6 +107,11 @@ impl Global {
             Placement::Path => StatePlacement::PathSegment,
         }
     }
+}
+
+/// Wraps a secret flag value at once, so that `Debug` of the options never shows it.
+fn secret(s: &str) -> Result<Secret, String> {
+    Ok(Secret::new(s))
 }
 
 fn parse_seconds(s: &str) -> Result<f64, String> {

@@ -48,3 +48,28 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_the_options_redacts_secrets() {
+        let cli = Cli::try_parse_from([
+            "ctt",
+            "--client-secret",
+            "cs-SECRET",
+            "--password",
+            "pw-SECRET",
+            "--token",
+            "tok-SECRET",
+            "--state-key",
+            "key-SECRET-0123456789abcdef0123456789",
+            "token",
+        ])
+        .unwrap();
+        let text = format!("{cli:?} {cli:#?}");
+        assert!(!text.contains("SECRET"), "{text}");
+        assert!(text.contains("[REDACTED]"));
+    }
+}

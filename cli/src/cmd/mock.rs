@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 
-use ctt_core::Secret;
 use ctt_server::mock::{DEMO_CLIENT_ID, DEMO_USERNAME};
 use ctt_server::{fault_flag, Decision, Endpoint, Fault, MockAccount, MockConfig, MockServer};
 use serde_json::json;
@@ -58,10 +57,10 @@ pub async fn run(args: Args, g: &Global) -> Outcome {
     if let (Some(id), Some(secret), Some(user), Some(pw)) =
         (&g.client_id, &g.client_secret, &g.username, &g.password)
     {
-        config.accounts = vec![MockAccount::new(id.as_str(), secret.as_str(), user.as_str(), pw.as_str())];
+        config.accounts = vec![MockAccount::new(id.as_str(), secret.clone(), user.as_str(), pw.clone())];
     }
     if let Some(token) = &g.token {
-        config.static_tokens = vec![Secret::new(token.as_str())];
+        config.static_tokens = vec![token.clone()];
     }
     let account = config.accounts.first().map(|a| (a.client_id.clone(), a.username.clone()));
     let mock = MockServer::start(config).await?;

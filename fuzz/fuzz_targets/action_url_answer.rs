@@ -1,0 +1,15 @@
+//! The getActionItemUrl answer parser: first two bytes pick the status, the rest is the body.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 2 {
+        return;
+    }
+    let status = 100 + u16::from_be_bytes([data[0], data[1]]) % 500;
+    let body = String::from_utf8_lossy(&data[2..]);
+    match ctt_core::parse_action_url_response(status, &body, Some(&body)) {
+        Ok(a) => assert!((200..300).contains(&status) && a.url.starts_with("http")),
+        Err(e) => assert!(e.body_snippet().is_none_or(|s| s.chars().count() <= 257)),
+    }
+});

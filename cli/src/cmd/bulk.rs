@@ -67,12 +67,7 @@ pub async fn run(args: Args, g: &Global) -> Outcome {
     let bar = progress_bar(rows.len() as u64);
     let started = Instant::now();
     let concurrency = usize::from(args.concurrency);
-    // Chunks big enough to keep `concurrency` requests in flight, small enough to move the bar.
-    let mut results = Vec::with_capacity(requests.len());
-    for part in requests.chunks((concurrency * 16).max(64)) {
-        results.extend(client.get_action_item_urls(part, concurrency).await);
-        bar.inc(part.len() as u64);
-    }
+    let results = client.get_action_item_urls_with_progress(&requests, concurrency, |_, _| bar.inc(1)).await;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
 

@@ -1,5 +1,6 @@
 //! Request routing, the token and getActionItemUrl endpoints, fault application and the log.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -369,7 +370,7 @@ fn apply_fault(fault: Fault, endpoint: Endpoint) -> Result<Response<Body>, Hangu
                     ("text/html; charset=utf-8", b"<!DOCTYPE html><html><head><title>Sign in")
                 }
             };
-            let mut r = Response::new(Truncated { first: Some(Bytes::from_static(start)) }.boxed());
+            let mut r = Response::new(Truncated::new(Bytes::from_static(start)).boxed());
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
             r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("4096"));
             r
@@ -391,9 +392,17 @@ fn apply_fault(fault: Fault, endpoint: Endpoint) -> Result<Response<Body>, Hangu
     })
 }
 
-/// A body that sends its first bytes and then fails, so the connection is cut mid-answer.
+/// A body that sends its first bytes, pauses so they are flushed, and then fails, so the
+/// connection is cut mid-answer.
 struct Truncated {
     first: Option<Bytes>,
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Truncated {
+    fn new(first: Bytes) -> Self {
+        Truncated { first: Some(first), pause: None }
+    }
 }
 
 impl hyper::body::Body for Truncated {
@@ -401,12 +410,18 @@ impl hyper::body::Body for Truncated {
     type Error = BoxError;
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Poll::Ready(Some(match self.first.take() {
-            Some(b) => Ok(Frame::data(b)),
-            None => Err("fault injected: body truncated".into()),
-        }))
+        if let Some(b) = self.first.take() {
+            self.pause = Some(Box::pin(tokio::time::sleep(std::time::Duration::from_millis(50))));
+            return Poll::Ready(Some(Ok(Frame::data(b))));
+        }
+        if let Some(pause) = self.pause.as_mut() {
+            if pause.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(Some(Err("fault injected: body truncated".into())))
     }
 }
 

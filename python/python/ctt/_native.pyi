@@ -10,6 +10,74 @@ from typing_extensions import Self
 
 from ._enums import ActionType, Service, StepStatus
 
+__all__ = [
+    "AccessToken",
+    "ActionUrl",
+    "ActionUrlRequest",
+    "AsyncClient",
+    "AuthenticatedEvent",
+    "AuthenticationResult",
+    "CallbackHandler",
+    "Client",
+    "ConsentDelivery",
+    "ConsentFailedEvent",
+    "ConsentPlan",
+    "ConsentProgress",
+    "ConsentRedirect",
+    "ConsentSucceededEvent",
+    "ConsentUrl",
+    "CttError",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_BODY_LIMIT",
+    "DEFAULT_STATE_PARAM",
+    "DEMO_CLIENT_ID",
+    "DEMO_CLIENT_SECRET",
+    "DEMO_PASSWORD",
+    "DEMO_TOKEN",
+    "DEMO_USERNAME",
+    "FlowSigner",
+    "FlowState",
+    "ForbiddenError",
+    "InternalError",
+    "InvalidInputError",
+    "Listener",
+    "MalformedCallbackError",
+    "MalformedResponseError",
+    "MethodNotAllowedError",
+    "MockServer",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PlanStep",
+    "REDACTED",
+    "RateLimitedError",
+    "RecordedRequest",
+    "Secret",
+    "ServerError",
+    "StateRejectedError",
+    "TimeoutError",
+    "TokenClaims",
+    "TransportError",
+    "USER_AGENT",
+    "UnauthorizedError",
+    "UnexpectedStatusError",
+    "UserInfo",
+    "__version__",
+    "_action_info",
+    "_service_display_name",
+    "_service_name",
+    "consent_plan",
+    "decode_claims",
+    "derive_expiry",
+    "handle_callback",
+    "inspect_consent_url",
+    "parse_action_url_response",
+    "parse_authentication_result",
+    "parse_consent_redirect",
+    "parse_query_lenient",
+    "parse_retry_after",
+    "validate_enterprise_name",
+    "validate_redirect_url",
+]
 __version__: str
 DEFAULT_BASE_URL: str
 USER_AGENT: str
@@ -65,7 +133,7 @@ class InternalError(CttError): ...
 class Secret:
     def __new__(cls, value: str) -> Self: ...
     def expose(self) -> str: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __reduce__(self) -> Any: ...
     __hash__: None  # type: ignore[assignment]
 
@@ -88,7 +156,7 @@ class ConsentPlan:
     @property
     def action_types(self) -> tuple[ActionType, ...]: ...
     def progress(self) -> ConsentProgress: ...
-    def __contains__(self, item: object) -> bool: ...
+    def __contains__(self, item: object, /) -> bool: ...
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[PlanStep]: ...
 

@@ -372,7 +372,7 @@ pub struct CallbackHandlerConfig {
 /// content type and body your web framework received.
 #[derive(Debug, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct CallbackHandler(ctt_core::CallbackHandler);
+pub struct CallbackHandler(pub(crate) ctt_core::CallbackHandler);
 
 #[uniffi::export]
 impl CallbackHandler {

@@ -20,12 +20,14 @@ mod callback;
 mod client;
 mod error;
 mod runtime;
+mod servers;
 mod state;
 mod types;
 
 pub use callback::*;
 pub use client::*;
 pub use error::*;
+pub use servers::*;
 pub use state::*;
 pub use types::*;
 

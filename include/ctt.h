@@ -357,6 +357,20 @@ typedef enum {
 } ctt_rejection;
 
 /**
+ * What the mock's simulated Global Admin does with a consent URL.
+ */
+typedef enum {
+  /**
+   * Grant the consent (or complete registration/login).
+   */
+  CTT_DECISION_APPROVE = 0,
+  /**
+   * Refuse it (the redirect carries `?error=…`).
+   */
+  CTT_DECISION_DENY = 1,
+} ctt_decision;
+
+/**
  * A successful `getActionItemUrl` answer. Immutable: safe to share between threads. Strings
  * are borrowed from the handle (valid until `ctt_action_url_free`).
  */
@@ -425,6 +439,21 @@ typedef struct ctt_flow_signer ctt_flow_signer;
 typedef struct ctt_flow_state ctt_flow_state;
 
 /**
+ * The hardened webhook listener: serves the callback path, turns each request into an event
+ * with the handler's rules (state verification included) and hands every valid one to the
+ * callback exactly once. Thread-safe for its getters; stop or free it once.
+ */
+typedef struct ctt_listener ctt_listener;
+
+/**
+ * An in-process mock of the ConnectToTeams API on `127.0.0.1` (a random port): the token
+ * endpoint, `getActionItemUrl`, a simulated Global Admin, fault injection. Accepts the demo
+ * credentials (`ctt_mock_server_demo_credentials`). Thread-safe: any thread may use it; stop or
+ * free it once, when no other thread uses it.
+ */
+typedef struct ctt_mock_server ctt_mock_server;
+
+/**
  * One `getActionItemUrl` request: action type, enterprise name, redirect URL and optionally a
  * state token to add. Immutable once configured; may be shared between threads for reading.
  */
@@ -443,6 +472,16 @@ typedef struct ctt_request ctt_request;
  * and may block, though only that one thread waits. Synchronize your own data yourself.
  */
 typedef void (*ctt_action_url_callback)(void *userdata, ctt_result result, ctt_action_url *url);
+
+/**
+ * The callback of `ctt_listener_start`: called once per valid callback request, with
+ * `userdata` first and a new event the callback owns (free it with `ctt_event_free`).
+ *
+ * It runs on a library thread named `ctt-callback` (several may run at once when callbacks
+ * arrive together), outside the library's runtime: it may call any ctt function except
+ * stopping or freeing the listener that called it.
+ */
+typedef void (*ctt_event_callback)(void *userdata, ctt_event *event);
 
 #ifdef __cplusplus
 extern "C" {
@@ -1241,6 +1280,99 @@ ctt_result ctt_last_error_field(char *buf, size_t buf_len, size_t *out_len);
  * the core's error kind names for codes 1–15), a static string; `"unknown"` for other values.
  */
 const char *ctt_result_name(int32_t code);
+
+/**
+ * Starts a mock with the default configuration (blocks until it listens). Free with
+ * `ctt_mock_server_free`.
+ */
+ctt_result ctt_mock_server_start(ctt_mock_server **out);
+
+/**
+ * Points `*out_*` at the demo credentials the mock accepts (static strings): a bearer token,
+ * and a password-grant client id, client secret, user name and password.
+ */
+ctt_result ctt_mock_server_demo_credentials(const char **out_token,
+                                            const char **out_client_id,
+                                            const char **out_client_secret,
+                                            const char **out_username,
+                                            const char **out_password);
+
+/**
+ * Points `*out` at the mock's base URL (`"http://127.0.0.1:PORT"`), for
+ * `ctt_client_options_set_base_url`.
+ */
+ctt_result ctt_mock_server_base_url(const ctt_mock_server *mock, const char **out);
+
+/**
+ * Queues a fault, written as the CLI's `--fault` flag: `"<endpoint>=<fault>"` with endpoint
+ * `token`, `action_url` or `authorize` and fault e.g. `status:503`, `rate_limited:2`,
+ * `delay:1500ms`, `reset`, `close`, `truncated`, `garbage`, `html200`. Each fault answers one
+ * request, first in, first out, per endpoint.
+ */
+ctt_result ctt_mock_server_push_fault(const ctt_mock_server *mock, const char *fault);
+
+/**
+ * Forgets queued faults, recorded requests, flows and issued tokens.
+ */
+ctt_result ctt_mock_server_reset(const ctt_mock_server *mock);
+
+/**
+ * Plays the Global Admin: opens `action_url` (from this mock) and approves or denies
+ * (`ctt_decision`); the mock then delivers the outcome to the request's redirect URL (a JSON
+ * POST or a browser-style redirect) and this call blocks until that delivery was answered.
+ * `*out_status` receives the HTTP status the redirect URL answered.
+ */
+ctt_result ctt_mock_server_consent(const ctt_mock_server *mock,
+                                   const char *action_url,
+                                   int32_t decision,
+                                   uint16_t *out_status);
+
+/**
+ * Stops the mock gracefully (blocks until it has). `CTT_ERR_INVALID_STATE` when already
+ * stopped.
+ */
+ctt_result ctt_mock_server_stop(ctt_mock_server *mock);
+
+/**
+ * Frees a mock, stopping it first if needed. NULL is a no-op.
+ */
+void ctt_mock_server_free(ctt_mock_server *mock);
+
+/**
+ * Starts a listener on `bind` (`"127.0.0.1:0"` for a random loopback port; `"0.0.0.0:8080"`
+ * to serve others) at `path` (`"/callback"`; a handler with path-segment state also accepts
+ * `"/callback/<token>"`), using a copy of `handler`. Blocks until it listens. Free with
+ * `ctt_listener_free`. `callback` must not be NULL; `userdata` may be NULL.
+ */
+ctt_result ctt_listener_start(const ctt_callback_handler *handler,
+                              const char *bind,
+                              const char *path,
+                              ctt_event_callback callback,
+                              void *userdata,
+                              ctt_listener **out);
+
+/**
+ * Points `*out` at the listener's callback URL (`"http://127.0.0.1:PORT/callback"`), the
+ * redirect URL to put in requests.
+ */
+ctt_result ctt_listener_callback_url(const ctt_listener *listener, const char **out);
+
+/**
+ * Sets `*out` to the number of events delivered so far.
+ */
+ctt_result ctt_listener_delivered(const ctt_listener *listener, uint64_t *out);
+
+/**
+ * Stops the listener gracefully (blocks until it has); no event is delivered afterwards,
+ * though callbacks already started may still be running. `CTT_ERR_INVALID_STATE` when
+ * already stopped. Never call it from the listener's own callback.
+ */
+ctt_result ctt_listener_stop(ctt_listener *listener);
+
+/**
+ * Frees a listener, stopping it first if needed. NULL is a no-op.
+ */
+void ctt_listener_free(ctt_listener *listener);
 
 /**
  * Creates a signer with a key of `key_len` bytes (at least 32; copied), a one-hour TTL, 60 s

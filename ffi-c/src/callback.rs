@@ -184,7 +184,7 @@ impl ctt_event {
 /// called from any number of threads at once.
 #[derive(Debug)]
 pub struct ctt_callback_handler {
-    handler: CallbackHandler,
+    pub(crate) handler: CallbackHandler,
 }
 
 /// Creates a handler with a 64 KiB body limit and no state verification. Free with

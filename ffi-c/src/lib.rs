@@ -14,6 +14,7 @@ mod callback;
 mod client;
 mod error;
 mod runtime;
+mod server;
 mod state;
 mod validate;
 
@@ -21,6 +22,7 @@ pub use action::*;
 pub use callback::*;
 pub use client::*;
 pub use error::{ctt_rejection, ctt_result};
+pub use server::*;
 pub use state::*;
 pub use validate::*;
 

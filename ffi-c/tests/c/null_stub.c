@@ -1,3 +1,2 @@
 #include "t.h"
 void test_null_and_utf8(void) {}
-void test_e2e(void) {}

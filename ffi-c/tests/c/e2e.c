@@ -1,0 +1,197 @@
+/* End to end from C: mock + listener + client, every action type, approve and deny, through
+ * the blocking and the callback API. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "t.h"
+
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  ctt_event *event; /* from the listener */
+  int events;
+  ctt_action_url *url; /* from the async call */
+  ctt_result url_result;
+  int urls;
+} inbox;
+
+static void on_event(void *userdata, ctt_event *event) {
+  inbox *in = userdata;
+  pthread_mutex_lock(&in->mu);
+  if (in->event) ctt_event_free(in->event); /* unexpected extra event: keep the last */
+  in->event = event;
+  in->events++;
+  pthread_cond_broadcast(&in->cv);
+  pthread_mutex_unlock(&in->mu);
+}
+
+static void on_url(void *userdata, ctt_result result, ctt_action_url *url) {
+  inbox *in = userdata;
+  pthread_mutex_lock(&in->mu);
+  in->url = url;
+  in->url_result = result;
+  in->urls++;
+  pthread_cond_broadcast(&in->cv);
+  pthread_mutex_unlock(&in->mu);
+}
+
+/* Waits until *counter reaches `want` (a generous deadline only so a bug fails, never hangs). */
+static int wait_for(inbox *in, int *counter, int want) {
+  struct timespec deadline;
+  int rc = 0;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += 60;
+  pthread_mutex_lock(&in->mu);
+  while (*counter < want && rc == 0) rc = pthread_cond_timedwait(&in->cv, &in->mu, &deadline);
+  pthread_mutex_unlock(&in->mu);
+  return *counter >= want;
+}
+
+static void one_flow(ctt_client *client, ctt_mock_server *mock, const char *callback_url, ctt_flow_signer *signer,
+                     inbox *in, int type, int decision, int use_async) {
+  ctt_request *req;
+  ctt_action_url *url = NULL;
+  const char *s, *token;
+  uint16_t status = 0;
+  ctt_event_kind kind, want;
+  const ctt_flow_state *st;
+  ctt_action_type st_type;
+  CHECK_OK(ctt_request_new(type, "AcmeCorp", callback_url, &req));
+  CHECK_OK(ctt_request_set_state_query(req, signer, "ctt_state"));
+  if (use_async) {
+    int before = in->urls;
+    CHECK_OK(ctt_client_get_action_item_url_async(client, req, on_url, in));
+    ctt_request_free(req); /* the call keeps its own copy */
+    CHECK(wait_for(in, &in->urls, before + 1));
+    CHECK(in->url_result == CTT_OK);
+    url = in->url;
+    in->url = NULL;
+  } else {
+    CHECK_OK(ctt_client_get_action_item_url(client, req, &url));
+    ctt_request_free(req);
+  }
+  if (!url) return;
+  CHECK_OK(ctt_action_url_url(url, &s));
+  CHECK(strncmp(s, "http://127.0.0.1:", 17) == 0);
+  CHECK_OK(ctt_action_url_state_token(url, &token));
+  CHECK(token != NULL);
+  {
+    int before = in->events;
+    CHECK_OK(ctt_mock_server_consent(mock, s, decision, &status));
+    CHECK(status < 400);
+    CHECK(wait_for(in, &in->events, before + 1));
+  }
+  pthread_mutex_lock(&in->mu);
+  if (in->event) {
+    ctt_callback_style style;
+    ctt_action_type_callback_style(type, &style);
+    CHECK_OK(ctt_event_get_kind(in->event, &kind));
+    if (decision == CTT_DECISION_DENY) want = CTT_EVENT_CONSENT_FAILED;
+    else want = style == CTT_CALLBACK_STYLE_JSON_POST ? CTT_EVENT_AUTHENTICATED : CTT_EVENT_CONSENT_SUCCEEDED;
+    CHECK(kind == want);
+    CHECK_OK(ctt_event_state(in->event, &st));
+    CHECK(st != NULL);
+    if (st) {
+      CHECK_OK(ctt_flow_state_action_type(st, &st_type));
+      CHECK((int)st_type == type);
+      CHECK_OK(ctt_flow_state_enterprise_name(st, &s));
+      CHECK_STR(s, "AcmeCorp");
+    }
+    if (kind == CTT_EVENT_AUTHENTICATED) {
+      char tok[4096];
+      size_t n;
+      CHECK_OK(ctt_event_copy_access_token(in->event, tok, sizeof tok, &n));
+      CHECK(n > 0);
+      CHECK_OK(ctt_event_organization(in->event, &s));
+      CHECK_STR(s, "AcmeCorp");
+    } else if (kind == CTT_EVENT_CONSENT_FAILED) {
+      CHECK_OK(ctt_event_message(in->event, &s));
+      CHECK(s && strstr(s, "Global Admin") != NULL);
+    }
+    ctt_event_free(in->event);
+    in->event = NULL;
+  }
+  pthread_mutex_unlock(&in->mu);
+  ctt_action_url_free(url);
+}
+
+static void errors_through_both_apis(ctt_client *client, ctt_mock_server *mock, inbox *in) {
+  ctt_request *req;
+  ctt_action_url *url = NULL;
+  ctt_result r;
+  CHECK_OK(ctt_request_new(CTT_ACTION_CDR_CONSENT, "AcmeCorp", "https://pbx.example/cb", &req));
+  CHECK_OK(ctt_mock_server_push_fault(mock, "action_url=status:403"));
+  r = ctt_client_get_action_item_url(client, req, &url);
+  CHECK(r == CTT_ERR_FORBIDDEN && url == NULL);
+  CHECK(ctt_last_error_status() == 403);
+  CHECK_OK(ctt_mock_server_push_fault(mock, "action_url=status:404"));
+  {
+    int before = in->urls;
+    CHECK_OK(ctt_client_get_action_item_url_async(client, req, on_url, in));
+    CHECK(wait_for(in, &in->urls, before + 1));
+    CHECK(in->url_result == CTT_ERR_NOT_FOUND && in->url == NULL);
+  }
+  CHECK(ctt_mock_server_push_fault(mock, "action_url=nonsense") == CTT_ERR_INVALID_INPUT);
+  ctt_request_free(req);
+}
+
+void test_e2e(void) {
+  ctt_mock_server *mock = NULL;
+  ctt_listener *listener = NULL;
+  ctt_callback_handler *handler;
+  ctt_flow_signer *signer;
+  ctt_client_options *opts;
+  ctt_client *client = NULL;
+  const char *base, *cb_url, *token, *cid, *secret, *user, *pw;
+  unsigned char key[32];
+  inbox in;
+  int type, decision, use_async;
+  uint64_t delivered = 0;
+  memset(&in, 0, sizeof in);
+  pthread_mutex_init(&in.mu, NULL);
+  pthread_cond_init(&in.cv, NULL);
+  memset(key, 42, sizeof key);
+
+  CHECK_OK(ctt_mock_server_start(&mock));
+  if (!mock) return;
+  CHECK_OK(ctt_mock_server_base_url(mock, &base));
+  CHECK_OK(ctt_mock_server_demo_credentials(&token, &cid, &secret, &user, &pw));
+  CHECK_OK(ctt_flow_signer_new(key, sizeof key, &signer));
+  CHECK_OK(ctt_callback_handler_new(&handler));
+  CHECK_OK(ctt_callback_handler_set_state_query(handler, signer, "ctt_state"));
+  CHECK_OK(ctt_listener_start(handler, "127.0.0.1:0", "/callback", on_event, &in, &listener));
+  ctt_callback_handler_free(handler); /* the listener keeps its own copy */
+  CHECK_OK(ctt_listener_callback_url(listener, &cb_url));
+
+  CHECK_OK(ctt_client_options_new(&opts));
+  CHECK_OK(ctt_client_options_set_base_url(opts, base));
+  CHECK_OK(ctt_client_options_set_password_grant(opts, cid, secret, user, pw));
+  CHECK_OK(ctt_client_options_set_timeout_ms(opts, 30000));
+  CHECK_OK(ctt_client_options_set_retry(opts, 1, 10, 100));
+  CHECK_OK(ctt_client_new(opts, &client));
+  ctt_client_options_free(opts);
+
+  for (use_async = 0; use_async <= 1; use_async++)
+    for (type = 0; type < (int)CTT_ACTION_TYPE_COUNT; type++)
+      for (decision = CTT_DECISION_APPROVE; decision <= CTT_DECISION_DENY; decision++)
+        one_flow(client, mock, cb_url, signer, &in, type, decision, use_async);
+  CHECK_OK(ctt_listener_delivered(listener, &delivered));
+  CHECK(delivered == 2 * 2 * CTT_ACTION_TYPE_COUNT);
+  printf("e2e: %llu flows delivered (9 action types x approve/deny x blocking/callback)\n",
+         (unsigned long long)delivered);
+
+  errors_through_both_apis(client, mock, &in);
+
+  CHECK_OK(ctt_listener_stop(listener));
+  CHECK(ctt_listener_stop(listener) == CTT_ERR_INVALID_STATE);
+  ctt_listener_free(listener);
+  CHECK_OK(ctt_mock_server_stop(mock));
+  ctt_mock_server_free(mock);
+  ctt_client_free(client);
+  ctt_flow_signer_free(signer);
+  pthread_cond_destroy(&in.cv);
+  pthread_mutex_destroy(&in.mu);
+}

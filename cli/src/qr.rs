@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ctt_core::ErrorKind;
 use qrcode::render::unicode::Dense1x2;
-use qrcode::{Color, QrCode};
+use qrcode::{Color, EcLevel, QrCode};
 
 use crate::fail::Failure;
 
@@ -16,7 +16,8 @@ const SCALE: usize = 8;
 const QUIET: usize = 4;
 
 fn encode(text: &str) -> Result<QrCode, Failure> {
-    QrCode::new(text.as_bytes()).map_err(|e| {
+    // Level L: the smallest code, the easiest to scan from a terminal; a URL needs no more.
+    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::L).map_err(|e| {
         Failure::failed(ErrorKind::InvalidInput, format!("cannot encode the URL as a QR code: {e}"))
     })
 }

@@ -304,3 +304,23 @@ fn demo_walks_every_action_type() {
     assert_eq!(steps[2]["status"], 403);
     assert_eq!(lines.last().unwrap()["summary"]["ok"], true);
 }
+
+/// Sends SIGTERM to a child of this test and returns its exit code.
+fn terminate(p: Proc) -> i32 {
+    let pid = p.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    p.finish().0
+}
+
+#[test]
+fn listen_and_mock_stop_cleanly_on_sigterm() {
+    let mut listen = Proc::spawn(&["listen", "--bind", "127.0.0.1:0"], &[]);
+    let addr = addr_of(&listen.err_line());
+    assert_eq!(http(&addr, "GET", "/callback?success=done", None), 200);
+    assert!(listen.out_line().starts_with("consent_succeeded: done"));
+    assert_eq!(terminate(listen), 0);
+
+    let mut mock = Proc::spawn(&["mock", "--bind", "127.0.0.1:0"], &[]);
+    assert!(mock.out_line().starts_with("mock ConnectToTeams API at http://127.0.0.1:"));
+    assert_eq!(terminate(mock), 0);
+}

@@ -11,7 +11,7 @@ use ctt_server::{Listener, ListenerConfig};
 use serde_json::json;
 
 use super::action_url::action_url_json;
-use super::stop;
+use super::stop::{self, Stop};
 use crate::config::{parse_action_type, Global};
 use crate::fail::{Failure, Outcome, EXIT_FAILED, EXIT_OK};
 use crate::output::{eprintln_safe, event_text};
@@ -61,6 +61,7 @@ pub async fn run(args: Args, g: &Global) -> Outcome {
         handler: CallbackHandler::new().with_state(signer, placement),
         ..ListenerConfig::default()
     };
+    let mut stop = Stop::install();
     let (listener, mut events) = Listener::start_with_channel(config).await?;
     let out = g.out();
     let url = match client.get_action_item_url(&request).await {
@@ -89,7 +90,7 @@ pub async fn run(args: Args, g: &Global) -> Outcome {
     let outcome = tokio::select! {
         ev = events.recv() => ev,
         _ = tokio::time::sleep(Duration::from_secs(args.wait)) => None,
-        _ = stop::signal() => None,
+        _ = stop.wait() => None,
     };
     listener.shutdown().await;
     let event = outcome.ok_or_else(|| {

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use ctt_core::CallbackHandler;
 use ctt_server::{Listener, ListenerConfig};
 
-use super::stop;
+use super::stop::Stop;
 use crate::config::Global;
 use crate::fail::{Outcome, EXIT_OK};
 use crate::output::{eprintln_safe, event_text};
@@ -42,6 +42,7 @@ pub async fn run(args: Args, g: &Global) -> Outcome {
         failure_redirect: args.failure_redirect,
         ..ListenerConfig::default()
     };
+    let mut stop = Stop::install();
     let (listener, mut events) = Listener::start_with_channel(config).await?;
     // Always on stderr, so that stdout carries only events (one JSON document per line).
     eprintln_safe(&format!("ctt: listening on {} (Ctrl-C to stop)", listener.callback_url()));
@@ -60,7 +61,7 @@ pub async fn run(args: Args, g: &Global) -> Outcome {
                 }
                 None => break,
             },
-            _ = stop::signal() => break,
+            _ = stop.wait() => break,
         }
     }
     listener.shutdown().await;

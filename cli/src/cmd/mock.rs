@@ -6,7 +6,7 @@ use ctt_server::mock::{DEMO_CLIENT_ID, DEMO_USERNAME};
 use ctt_server::{fault_flag, Decision, Endpoint, Fault, MockAccount, MockConfig, MockServer};
 use serde_json::json;
 
-use super::stop;
+use super::stop::Stop;
 use crate::config::Global;
 use crate::fail::{Outcome, EXIT_OK};
 use crate::output::eprintln_safe;
@@ -63,6 +63,7 @@ pub async fn run(args: Args, g: &Global) -> Outcome {
         config.static_tokens = vec![token.clone()];
     }
     let account = config.accounts.first().map(|a| (a.client_id.clone(), a.username.clone()));
+    let mut stop = Stop::install();
     let mock = MockServer::start(config).await?;
     let (client_id, username) = account.unwrap_or((DEMO_CLIENT_ID.into(), DEMO_USERNAME.into()));
     let doc = json!({
@@ -79,7 +80,7 @@ pub async fn run(args: Args, g: &Global) -> Outcome {
         )
     });
     eprintln_safe("ctt: mock running (Ctrl-C to stop)");
-    stop::signal().await;
+    stop.wait().await;
     mock.shutdown().await;
     Ok(EXIT_OK)
 }

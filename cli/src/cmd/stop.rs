@@ -1,19 +1,36 @@
 //! Waiting for Ctrl-C or SIGTERM, for the subcommands that serve until stopped.
 
-/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-pub async fn signal() {
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, caught from the moment [`Stop::install`] returns:
+/// create it before announcing that the server runs, so an early signal is not lost.
+#[derive(Debug)]
+pub struct Stop {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Stop {
+    pub fn install() -> Stop {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Stop { signals: signal(SignalKind::interrupt()).ok().zip(signal(SignalKind::terminate()).ok()) }
+        }
+        #[cfg(not(unix))]
+        Stop {}
+    }
+
+    /// Resolves when a signal arrives (cancel-safe: signals wait in the streams).
+    pub async fn wait(&mut self) {
+        #[cfg(unix)]
+        if let Some((int, term)) = &mut self.signals {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = int.recv() => {}
                 _ = term.recv() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// A fresh random 32-byte state key, for flows that sign and verify in the same process.

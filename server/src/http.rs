@@ -29,9 +29,6 @@ pub(crate) type Body = BoxBody<Bytes, BoxError>;
 /// What a handler knows about its connection.
 #[derive(Debug)]
 pub(crate) struct ConnInfo {
-    /// The peer's address.
-    #[allow(dead_code)]
-    pub peer: SocketAddr,
     /// Set it and fail the request to end the connection with a TCP reset.
     pub reset_on_close: Arc<AtomicBool>,
 }
@@ -138,7 +135,7 @@ async fn accept_loop<H, F>(
         };
         let _ = stream.set_nodelay(true);
         let reset_on_close = Arc::new(AtomicBool::new(false));
-        let info = Arc::new(ConnInfo { peer, reset_on_close: reset_on_close.clone() });
+        let info = Arc::new(ConnInfo { reset_on_close: reset_on_close.clone() });
         let io = TokioIo::new(ResettableStream { inner: stream, reset: reset_on_close });
         let h = handler.clone();
         let service = service_fn(move |req| h(req, info.clone()));
@@ -208,14 +205,16 @@ impl AsyncWrite for ResettableStream {
 /// Why a body could not be read.
 pub(crate) enum BodyError {
     TooLarge,
+    TimedOut,
     Read(String),
 }
 
-/// Reads at most `limit` bytes of body (a declared `Content-Length` over the limit fails
-/// before anything is read).
+/// Reads at most `limit` bytes of body within `timeout` (a declared `Content-Length` over the
+/// limit fails before anything is read).
 pub(crate) async fn read_body(
     req: Request<Incoming>,
     limit: usize,
+    timeout: Duration,
 ) -> std::result::Result<(http::request::Parts, Bytes), BodyError> {
     let (parts, body) = req.into_parts();
     let declared = parts
@@ -226,10 +225,13 @@ pub(crate) async fn read_body(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(BodyError::TooLarge);
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok((parts, collected.to_bytes())),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(BodyError::TooLarge),
-        Err(e) => Err(BodyError::Read(e.to_string())),
+    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+        Err(_) => Err(BodyError::TimedOut),
+        Ok(Ok(collected)) => Ok((parts, collected.to_bytes())),
+        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            Err(BodyError::TooLarge)
+        }
+        Ok(Err(e)) => Err(BodyError::Read(e.to_string())),
     }
 }
 

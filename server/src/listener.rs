@@ -293,26 +293,26 @@ async fn answer(state: &State, req: Request<Incoming>) -> Response<Body> {
         return error_response(&e);
     }
     let limit = state.handler.body_limit();
-    let (parts, body) = match tokio::time::timeout(state.request_timeout, h::read_body(req, limit)).await {
-        Err(_) => {
+    let (parts, body) = match h::read_body(req, limit, state.request_timeout).await {
+        Err(BodyError::TimedOut) => {
             return error_response(&Error::new(
                 ErrorKind::Timeout,
                 format!("the request was not received within {:?}", state.request_timeout),
             ))
         }
-        Ok(Err(BodyError::TooLarge)) => {
+        Err(BodyError::TooLarge) => {
             return error_response(&Error::new(
                 ErrorKind::PayloadTooLarge,
                 format!("callback body exceeds the limit of {limit} bytes"),
             ))
         }
-        Ok(Err(BodyError::Read(e))) => {
+        Err(BodyError::Read(e)) => {
             return error_response(&Error::new(
                 ErrorKind::MalformedCallback,
                 format!("cannot read the body: {e}"),
             ))
         }
-        Ok(Ok(x)) => x,
+        Ok(x) => x,
     };
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let request = CallbackRequest::new(method.as_str(), &target).with_body(content_type, &body);

@@ -151,23 +151,16 @@ pub(crate) async fn act(
 }
 
 /// `redirect_url` with `key=message` appended, spaces as `%20` (as browsers show them encoded).
+/// Redirect URLs were validated on the way in: absolute, no fragment.
 fn outcome_url(redirect_url: &str, key: &str, message: &str) -> String {
-    let encoded: String =
+    let encoded =
         url::form_urlencoded::byte_serialize(message.as_bytes()).collect::<String>().replace('+', "%20");
-    let (base, fragment) = match redirect_url.split_once('#') {
-        Some((b, _)) => (b, ""),
-        None => (redirect_url, ""),
+    let sep = match redirect_url.find('?') {
+        None => "?",
+        Some(_) if redirect_url.ends_with(['?', '&']) => "",
+        Some(_) => "&",
     };
-    let sep = if base.contains('?') {
-        if base.ends_with(['?', '&']) {
-            ""
-        } else {
-            "&"
-        }
-    } else {
-        "?"
-    };
-    format!("{base}{sep}{key}={encoded}{fragment}")
+    format!("{redirect_url}{sep}{key}={encoded}")
 }
 
 fn b64(v: &Value) -> String {

@@ -14,8 +14,11 @@ use crate::http::{self as h, Body, BodyError};
 pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     let method = req.method().clone();
     let path = req.uri().path().trim_end_matches('/').to_owned();
-    let (_, body) = match h::read_body(req, 1024 * 1024).await {
+    let (_, body) = match h::read_body(req, 1024 * 1024, super::routes::BODY_TIMEOUT).await {
         Ok(x) => x,
+        Err(BodyError::TimedOut) => {
+            return error(408, &Error::new(ErrorKind::Timeout, "control body did not arrive in time"))
+        }
         Err(BodyError::TooLarge) => {
             return error(413, &Error::new(ErrorKind::PayloadTooLarge, "control body over 1 MiB"))
         }

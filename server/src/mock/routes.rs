@@ -25,6 +25,8 @@ use crate::http::{self as h, Body, BodyError, BoxError, ConnInfo};
 pub(crate) const AUTHORIZE_PATH: &str = "/common/oauth2/v2.0/authorize";
 /// Where the real service receives Microsoft's `form_post`; only named in the URLs.
 pub(crate) const HANDLE_RESPONSE_PATH: &str = "/restricted/handleResponse";
+/// How long a client may take to send a request body.
+pub(crate) const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// How much of a body the log keeps.
 const LOG_BODY_LIMIT: usize = 4096;
 
@@ -68,8 +70,14 @@ pub(crate) async fn handle(
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0),
     };
-    let (parts, body) = match h::read_body(req, shared.body_limit).await {
+    let (parts, body) = match h::read_body(req, shared.body_limit, BODY_TIMEOUT).await {
         Ok(x) => x,
+        Err(BodyError::TimedOut) => {
+            let resp = api_error(408, "Request Timeout", "the request body did not arrive in time", &path);
+            record.status = Some(408);
+            shared.record(record);
+            return Ok(resp);
+        }
         Err(BodyError::TooLarge) => {
             let resp = api_error(413, "Payload Too Large", "request body is too large", &path);
             record.status = Some(413);
@@ -119,8 +127,10 @@ async fn answer(
     match endpoint {
         Some(Endpoint::Token) if method == Method::POST => token(shared, &parts.headers, body),
         Some(Endpoint::ActionUrl) if method == Method::POST => action_url(shared, &parts.headers, body),
-        Some(Endpoint::Authorize) if method == Method::GET || method == Method::HEAD => {
-            authorize(shared, parts).await
+        Some(Endpoint::Authorize) if method == Method::GET => authorize(shared, parts).await,
+        // A link previewer's HEAD must not act for the admin.
+        Some(Endpoint::Authorize) if method == Method::HEAD => {
+            h::respond(200, "text/html; charset=utf-8", Bytes::new())
         }
         Some(Endpoint::Token | Endpoint::ActionUrl) => method_not_allowed("POST", path),
         Some(Endpoint::Authorize) => method_not_allowed("GET, HEAD", path),

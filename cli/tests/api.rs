@@ -326,7 +326,8 @@ fn bulk_usage_errors() {
     let mock = Mock::start();
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.csv");
-    std::fs::write(&input, "name\nAcme\n").unwrap();
+    // A spreadsheet's export with a byte-order mark and no `enterprise` column.
+    std::fs::write(&input, "\u{feff}name\nAcme\n").unwrap();
     let out = dir.path().join("o.csv");
     mock.ctt()
         .args(["bulk", "--type", "REGISTRATION", "--redirect-url", "https://p.example/cb", "--input"])
@@ -359,5 +360,32 @@ fn bulk_usage_errors() {
         .assert()
         .code(2);
     assert!(mock.server().requests().is_empty());
+    // With the BOM before `enterprise`, the column is found.
+    std::fs::write(&input, "\u{feff}Enterprise;x\nAcme\n").unwrap();
+    mock.ctt()
+        .args(["bulk", "--type", "REGISTRATION", "--redirect-url", "https://p.example/cb", "--input"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    std::fs::write(&input, "\u{feff}Enterprise;x\nAcme;1\n").unwrap();
+    mock.ctt()
+        .args([
+            "bulk",
+            "--type",
+            "REGISTRATION",
+            "--redirect-url",
+            "https://p.example/cb",
+            "--delimiter",
+            ";",
+            "--input",
+        ])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(&out).unwrap().contains(",Acme,true,"));
     let _ = DEMO_PASSWORD;
 }

@@ -1,7 +1,7 @@
 //! `ctt bulk --type T --input enterprises.csv --redirect-url URL [--concurrency N] --out FILE`.
 //!
-//! Input: a CSV file with a header row that has an `enterprise` column (any case; other columns
-//! are ignored). Output: one result per input row, in input order, as CSV or JSON.
+//! Input: a CSV file with a header row that has an `enterprise` column (any case, a UTF-8 BOM
+//! is fine; other columns are ignored). Output: one result per input row, in input order, as CSV or JSON.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -31,6 +31,9 @@ pub struct Args {
     /// Where the results go.
     #[arg(long, short = 'o', value_name = "FILE")]
     out: PathBuf,
+    /// The input's field delimiter (e.g. `;` for spreadsheet exports in some locales).
+    #[arg(long, default_value_t = ',', value_parser = parse_delimiter)]
+    delimiter: char,
     /// The results' format (default: json for a `.json` file, otherwise csv).
     #[arg(long, value_enum)]
     format: Option<FileFormat>,
@@ -50,7 +53,7 @@ struct Row {
 
 pub async fn run(args: Args, g: &Global) -> Outcome {
     validate_redirect_url(&args.redirect_url)?;
-    let rows = read_rows(&args.input)?;
+    let rows = read_rows(&args.input, args.delimiter as u8)?;
     let signer = g.signer()?;
     let client = g.client()?;
     let requests: Vec<ActionUrlRequest> = rows
@@ -115,14 +118,28 @@ pub async fn run(args: Args, g: &Global) -> Outcome {
     Ok(if failed == 0 { EXIT_OK } else { EXIT_FAILED })
 }
 
-fn read_rows(path: &Path) -> Result<Vec<Row>, Failure> {
+fn parse_delimiter(s: &str) -> Result<char, String> {
+    match s.chars().collect::<Vec<_>>()[..] {
+        [c] if c.is_ascii() && c != '"' && c != '\n' => Ok(c),
+        _ => Err("expected one ASCII character".into()),
+    }
+}
+
+fn read_rows(path: &Path, delimiter: u8) -> Result<Vec<Row>, Failure> {
     let bad = |e: &dyn std::fmt::Display| Failure::usage(format!("cannot read {}: {e}", path.display()));
-    let mut reader =
-        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_path(path).map_err(|e| bad(&e))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| bad(&e))?;
     let headers = reader.headers().map_err(|e| bad(&e))?.clone();
-    let column = headers.iter().position(|h| h.eq_ignore_ascii_case("enterprise")).ok_or_else(|| {
-        Failure::usage(format!("{}: the header row has no `enterprise` column", path.display()))
-    })?;
+    let column = headers
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case("enterprise"))
+        .ok_or_else(|| {
+            Failure::usage(format!("{}: the header row has no `enterprise` column", path.display()))
+        })?;
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| bad(&e))?;

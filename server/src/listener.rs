@@ -102,7 +102,7 @@ struct State {
     request_timeout: Duration,
     success_redirect: Option<String>,
     failure_redirect: Option<String>,
-    delivered: AtomicU64,
+    delivered: Arc<AtomicU64>,
 }
 
 /// A running listener. Dropping it stops the server; [`shutdown`](Listener::shutdown) also
@@ -164,7 +164,7 @@ impl Listener {
             request_timeout: config.request_timeout,
             success_redirect,
             failure_redirect,
-            delivered: AtomicU64::new(0),
+            delivered: Arc::new(AtomicU64::new(0)),
         });
         let opts = ServeOptions {
             header_read_timeout: config.header_read_timeout,
@@ -370,22 +370,29 @@ async fn answer(state: &State, req: Request<Incoming>) -> Response<Body> {
     }
 }
 
+/// Hands the event over; counts it once it was handed over (even if the client hung up
+/// meanwhile).
 async fn deliver(state: &State, event: CallbackEvent) -> Result<()> {
     match &state.sink {
-        EventSink::Channel(tx) => tx.send(event).map_err(|_| {
-            Error::new(
-                ErrorKind::Transport,
-                "the listener's event receiver is gone; the callback was not recorded",
-            )
-        })?,
+        EventSink::Channel(tx) => {
+            tx.send(event).map_err(|_| {
+                Error::new(
+                    ErrorKind::Transport,
+                    "the listener's event receiver is gone; the callback was not recorded",
+                )
+            })?;
+            state.delivered.fetch_add(1, Ordering::SeqCst);
+        }
         EventSink::Callback(f) => {
-            let f = f.clone();
-            tokio::task::spawn_blocking(move || f(event))
-                .await
-                .map_err(|_| Error::new(ErrorKind::Internal, "the event callback panicked"))?;
+            let (f, delivered) = (f.clone(), state.delivered.clone());
+            tokio::task::spawn_blocking(move || {
+                f(event);
+                delivered.fetch_add(1, Ordering::SeqCst);
+            })
+            .await
+            .map_err(|_| Error::new(ErrorKind::Internal, "the event callback panicked"))?;
         }
     }
-    state.delivered.fetch_add(1, Ordering::SeqCst);
     Ok(())
 }
 

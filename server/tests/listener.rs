@@ -97,6 +97,10 @@ async fn wrong_methods_get_405() {
     assert_eq!((status, err["kind"].as_str()), (404, Some("not_found")));
     let resp = http.get(format!("{}/a/b?success=x", listener.callback_url())).send().await.unwrap();
     assert_eq!(resp.status(), 404);
+    // A request head over 16 KiB is refused by hyper before it reaches the handler.
+    let resp =
+        http.get(format!("{}?success={}", listener.callback_url(), "x".repeat(20_000))).send().await.unwrap();
+    assert_eq!(resp.status(), 431);
     // A callback without outcome is malformed.
     let resp = http.get(format!("{}?foo=bar", listener.callback_url())).send().await.unwrap();
     let (status, err) = error_of(resp).await;

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 layer "Rust workspace (fmt, clippy, tests, doc-tests)" scripts/test-rust.sh
+layer "Python package (wheel, pytest, stubtest)" python/test.sh
 # Further layers register here, one line each.
 
 summary

@@ -19,6 +19,7 @@
 //! let client = Client::builder()
 //!     .base_url(mock.base_url())
 //!     .password_grant("ctt-demo-client", "ctt-demo-secret", "admin@provider.example", "demo-password")
+//!     .use_env_proxy(false)
 //!     .build()?;
 //! mock.push_fault(Endpoint::ActionUrl, Fault::Status { status: 503, body: String::new() });
 //! let url = client // the 503 is retried

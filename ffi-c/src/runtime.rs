@@ -16,6 +16,11 @@ use tokio::runtime::{Handle, Runtime};
 static RUNTIME: Mutex<Option<Runtime>> = Mutex::new(None);
 static CALLBACK_THREADS: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
 
+thread_local! {
+    /// Set on `ctt-callback` threads (a shutdown there must not join its own thread).
+    static ON_CALLBACK_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// The runtime's handle, starting the runtime on first use (and again after a shutdown).
 pub(crate) fn handle() -> Result<Handle, Error> {
     let mut slot = RUNTIME.lock().unwrap_or_else(|p| p.into_inner());
@@ -37,20 +42,23 @@ pub(crate) fn handle() -> Result<Handle, Error> {
 /// thread can be started, so a callback is never lost).
 pub(crate) fn spawn_callback(f: impl FnOnce() + Send + 'static) {
     let job = Arc::new(Mutex::new(Some(f)));
-    let run = |job: &Mutex<Option<_>>| {
+    let run = |job: &Mutex<Option<_>>, own_thread: bool| {
+        if own_thread {
+            ON_CALLBACK_THREAD.with(|c| c.set(true));
+        }
         let f = job.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(f) = f {
             crate::error::guard_void(f);
         }
     };
     let job2 = Arc::clone(&job);
-    match std::thread::Builder::new().name("ctt-callback".into()).spawn(move || run(&job2)) {
+    match std::thread::Builder::new().name("ctt-callback".into()).spawn(move || run(&job2, true)) {
         Ok(t) => {
             let mut threads = CALLBACK_THREADS.lock().unwrap_or_else(|p| p.into_inner());
             threads.retain(|t| !t.is_finished());
             threads.push(t);
         }
-        Err(_) => run(&job),
+        Err(_) => run(&job, false),
     }
 }
 
@@ -61,11 +69,12 @@ pub(crate) fn shutdown(timeout: Duration) {
     if let Some(rt) = rt {
         rt.shutdown_timeout(timeout);
     }
-    let me = std::thread::current().id();
+    // From a callback thread, joining would wait for itself: leave the threads detached.
+    if ON_CALLBACK_THREAD.with(|c| c.get()) {
+        return;
+    }
     let threads: Vec<_> = std::mem::take(&mut *CALLBACK_THREADS.lock().unwrap_or_else(|p| p.into_inner()));
     for t in threads {
-        if t.thread().id() != me {
-            let _ = t.join();
-        }
+        let _ = t.join();
     }
 }

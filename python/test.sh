@@ -41,6 +41,25 @@ echo "--- pytest"
 (cd tests && CTT_FIXTURES="$ROOT/tests/fixtures/cases" CTT_EXAMPLES="$PWD/../examples" \
   "$VPY" -m pytest -q -p no:cacheprovider)
 
+# The wheel is abi3 for CPython 3.9+: where a 3.9 interpreter is at hand (pyenv), run the suite
+# on it too, from the same wheel file.
+PY39=""
+if python3.9 -c '' >/dev/null 2>&1; then
+  PY39=python3.9
+elif command -v pyenv >/dev/null 2>&1; then
+  V=$(pyenv versions --bare 2>/dev/null | grep -E '^3\.9\.[0-9]+$' | tail -1 || true)
+  [ -n "$V" ] && PY39="$(pyenv root)/versions/$V/bin/python3.9"
+fi
+if [ -n "$PY39" ] && "$PY39" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  echo "--- pytest on $("$PY39" -V) (the oldest supported), same wheel"
+  "$PY39" -m venv --clear "$WORK/test-venv39"
+  "$WORK/test-venv39/bin/python" -m pip install -q --disable-pip-version-check "$WHEEL" "pytest>=8" "pytest-asyncio>=0.24"
+  (cd tests && CTT_FIXTURES="$ROOT/tests/fixtures/cases" CTT_EXAMPLES="$PWD/../examples" \
+    "$WORK/test-venv39/bin/python" -m pytest -q -p no:cacheprovider)
+else
+  echo "--- (no Python 3.9 here: the suite ran on $("$PY" -V) only)"
+fi
+
 echo "--- stub check (mypy.stubtest), then mypy over the examples (strict) and the tests"
 (cd tests && "$VPY" -m mypy.stubtest ctt --allowlist ../stubtest-allowlist.txt)
 (cd examples && "$VPY" -m mypy --strict --no-incremental --cache-dir=/dev/null .)

@@ -296,3 +296,38 @@ def test_closed_objects_refuse_work(mock: ctt.testing.MockServer) -> None:
     m.close()
     with pytest.raises(ValueError):
         m.requests()
+
+
+async def test_awaiting_never_blocks_the_event_loop(mock: ctt.testing.MockServer) -> None:
+    mock.push_fault("action_url", "delay:500")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    t = asyncio.ensure_future(ticker())
+    async with ctt.AsyncClient(mock.base_url, token=ctt.testing.DEMO_TOKEN) as client:
+        url = await client.get_action_item_url("GET_CDR_CONSENT", ENTERPRISE, "https://p.example/cb")
+    t.cancel()
+    assert url.consent.is_authorize
+    assert ticks >= 10, ticks
+
+
+async def test_cancelling_an_awaitable(mock: ctt.testing.MockServer) -> None:
+    mock.push_fault("action_url", "delay:2000")
+    async with ctt.AsyncClient(mock.base_url, token=ctt.testing.DEMO_TOKEN) as client:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(
+                client.get_action_item_url("GET_CDR_CONSENT", ENTERPRISE, "https://p.example/cb"), 0.2
+            )
+        # The client is still usable afterwards.
+        url = await client.get_action_item_url("GET_CDR_CONSENT", ENTERPRISE, "https://p.example/cb")
+        assert url.url.startswith(mock.base_url)
+    with ctt.Listener() as listener:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(listener.wait_async(), 0.05)
+        with pytest.raises(ctt.TimeoutError):
+            await listener.wait_async(timeout=0.01)

@@ -371,6 +371,13 @@ typedef enum {
 } ctt_decision;
 
 /**
+ * A token from `POST /oauth/token`. Immutable: safe to share between threads. The token and
+ * refresh token are secrets, reachable only through `ctt_access_token_copy_*` and wiped on
+ * free.
+ */
+typedef struct ctt_access_token ctt_access_token;
+
+/**
  * A successful `getActionItemUrl` answer. Immutable: safe to share between threads. Strings
  * are borrowed from the handle (valid until `ctt_action_url_free`).
  */
@@ -1234,6 +1241,58 @@ ctt_result ctt_consent_url_scope_count(const ctt_consent_url *url, size_t *out_l
 ctt_result ctt_consent_url_scope(const ctt_consent_url *url, size_t index, const char **out);
 
 /**
+ * Fetches a fresh token with the password grant, bypassing the client's cache (with a fixed
+ * bearer token configured, returns that), blocking like `ctt_client_get_action_item_url`. On
+ * success `*out` is a new handle (free with `ctt_access_token_free`).
+ */
+ctt_result ctt_client_fetch_token(const ctt_client *client, ctt_access_token **out);
+
+/**
+ * Frees a token, wiping it. NULL is a no-op.
+ */
+void ctt_access_token_free(ctt_access_token *token);
+
+/**
+ * Copies the bearer token (a secret: wipe your copy after use) into `buf`.
+ */
+ctt_result ctt_access_token_copy_token(const ctt_access_token *token,
+                                       char *buf,
+                                       size_t buf_len,
+                                       size_t *out_len);
+
+/**
+ * Copies the refresh token (a secret) into `buf`; `*out_present` says whether there is one.
+ */
+ctt_result ctt_access_token_copy_refresh_token(const ctt_access_token *token,
+                                               bool *out_present,
+                                               char *buf,
+                                               size_t buf_len,
+                                               size_t *out_len);
+
+/**
+ * Points `*out` at `token_type` (usually `"bearer"`).
+ */
+ctt_result ctt_access_token_type(const ctt_access_token *token, const char **out);
+
+/**
+ * Points `*out` at `scope`, or NULL.
+ */
+ctt_result ctt_access_token_scope(const ctt_access_token *token, const char **out);
+
+/**
+ * Reads `expires_in`, in milliseconds.
+ */
+ctt_result ctt_access_token_expires_in_ms(const ctt_access_token *token,
+                                          bool *out_present,
+                                          uint64_t *out);
+
+/**
+ * Reads a `Retry-After` header value (delta-seconds or an HTTP date; a past date is 0), in
+ * milliseconds; `*out_present` is false when the value is unusable.
+ */
+ctt_result ctt_parse_retry_after(const char *value, bool *out_present, uint64_t *out_ms);
+
+/**
  * The result code of the calling thread's last failed call, or `CTT_OK` when the last call
  * succeeded. Does not change the last error.
  */
@@ -1306,7 +1365,7 @@ ctt_result ctt_mock_server_base_url(const ctt_mock_server *mock, const char **ou
 /**
  * Queues a fault, written as the CLI's `--fault` flag: `"<endpoint>=<fault>"` with endpoint
  * `token`, `action_url` or `authorize` and fault e.g. `status:503`, `rate_limited:2`,
- * `delay:1500ms`, `reset`, `close`, `truncated`, `garbage`, `html200`. Each fault answers one
+ * `delay:1500` (ms), `reset`, `close`, `truncated`, `garbage`, `html200`. Each fault answers one
  * request, first in, first out, per endpoint.
  */
 ctt_result ctt_mock_server_push_fault(const ctt_mock_server *mock, const char *fault);

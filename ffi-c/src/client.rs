@@ -680,3 +680,142 @@ pub unsafe extern "C" fn ctt_consent_url_scope(
         Ok(())
     })
 }
+
+// ---- tokens ------------------------------------------------------------------------------------
+
+/// A token from `POST /oauth/token`. Immutable: safe to share between threads. The token and
+/// refresh token are secrets, reachable only through `ctt_access_token_copy_*` and wiped on
+/// free.
+#[derive(Debug)]
+pub struct ctt_access_token {
+    token: ctt_core::AccessToken,
+    token_type: CString,
+    scope: Option<CString>,
+}
+
+/// Fetches a fresh token with the password grant, bypassing the client's cache (with a fixed
+/// bearer token configured, returns that), blocking like `ctt_client_get_action_item_url`. On
+/// success `*out` is a new handle (free with `ctt_access_token_free`).
+#[no_mangle]
+pub unsafe extern "C" fn ctt_client_fetch_token(
+    client: *const ctt_client,
+    out: *mut *mut ctt_access_token,
+) -> ctt_result {
+    guard(|| {
+        // SAFETY: per the header's pointer contract.
+        let (c, out) = unsafe { (handle(client, "client")?, out_ptr(out, "out")?) };
+        let token = c.blocking()?.fetch_token()?;
+        *out = into_handle(ctt_access_token {
+            token_type: cstring(&token.token_type),
+            scope: opt_cstring(token.scope.as_deref()),
+            token,
+        });
+        Ok(())
+    })
+}
+
+/// Frees a token, wiping it. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn ctt_access_token_free(token: *mut ctt_access_token) {
+    // SAFETY: per the header's pointer contract.
+    guard_void(|| unsafe { free_handle(token) })
+}
+
+/// Copies the bearer token (a secret: wipe your copy after use) into `buf`.
+#[no_mangle]
+pub unsafe extern "C" fn ctt_access_token_copy_token(
+    token: *const ctt_access_token,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ctt_result {
+    guard(|| {
+        // SAFETY: per the header's pointer contract.
+        let (t, ob) = unsafe { (handle(token, "token")?, OutBuf::new(buf, buf_len, out_len)?) };
+        ob.write("the access token", t.token.token.expose())
+    })
+}
+
+/// Copies the refresh token (a secret) into `buf`; `*out_present` says whether there is one.
+#[no_mangle]
+pub unsafe extern "C" fn ctt_access_token_copy_refresh_token(
+    token: *const ctt_access_token,
+    out_present: *mut bool,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ctt_result {
+    guard(|| {
+        // SAFETY: per the header's pointer contract.
+        let (t, present, ob) = unsafe {
+            (
+                handle(token, "token")?,
+                out_val(out_present, "out_present")?,
+                OutBuf::new(buf, buf_len, out_len)?,
+            )
+        };
+        *present = false;
+        let refresh = t.token.refresh_token.as_ref();
+        ob.write("the refresh token", refresh.map_or("", |s| s.expose()))?;
+        *present = refresh.is_some();
+        Ok(())
+    })
+}
+
+/// Points `*out` at `token_type` (usually `"bearer"`).
+#[no_mangle]
+pub unsafe extern "C" fn ctt_access_token_type(
+    token: *const ctt_access_token,
+    out: *mut *const c_char,
+) -> ctt_result {
+    // SAFETY: per the header's pointer contract.
+    unsafe { str_getter(token, "token", out, |t| t.token_type.as_ptr()) }
+}
+
+/// Points `*out` at `scope`, or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn ctt_access_token_scope(
+    token: *const ctt_access_token,
+    out: *mut *const c_char,
+) -> ctt_result {
+    // SAFETY: per the header's pointer contract.
+    unsafe { str_getter(token, "token", out, |t| opt_ptr(&t.scope)) }
+}
+
+/// Reads `expires_in`, in milliseconds.
+#[no_mangle]
+pub unsafe extern "C" fn ctt_access_token_expires_in_ms(
+    token: *const ctt_access_token,
+    out_present: *mut bool,
+    out: *mut u64,
+) -> ctt_result {
+    guard(|| {
+        // SAFETY: per the header's pointer contract.
+        let (t, present, out) =
+            unsafe { (handle(token, "token")?, out_val(out_present, "out_present")?, out_val(out, "out")?) };
+        let ms = t.token.expires_in.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        *present = ms.is_some();
+        *out = ms.unwrap_or(0);
+        Ok(())
+    })
+}
+
+/// Reads a `Retry-After` header value (delta-seconds or an HTTP date; a past date is 0), in
+/// milliseconds; `*out_present` is false when the value is unusable.
+#[no_mangle]
+pub unsafe extern "C" fn ctt_parse_retry_after(
+    value: *const c_char,
+    out_present: *mut bool,
+    out_ms: *mut u64,
+) -> ctt_result {
+    guard(|| {
+        // SAFETY: per the header's pointer contract.
+        let (v, present, out) = unsafe {
+            (str_arg(value, "value")?, out_val(out_present, "out_present")?, out_val(out_ms, "out_ms")?)
+        };
+        let ms = ctt_core::parse_retry_after(v).map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        *present = ms.is_some();
+        *out = ms.unwrap_or(0);
+        Ok(())
+    })
+}

@@ -104,7 +104,7 @@ pub unsafe extern "C" fn ctt_mock_server_base_url(
 
 /// Queues a fault, written as the CLI's `--fault` flag: `"<endpoint>=<fault>"` with endpoint
 /// `token`, `action_url` or `authorize` and fault e.g. `status:503`, `rate_limited:2`,
-/// `delay:1500ms`, `reset`, `close`, `truncated`, `garbage`, `html200`. Each fault answers one
+/// `delay:1500` (ms), `reset`, `close`, `truncated`, `garbage`, `html200`. Each fault answers one
 /// request, first in, first out, per endpoint.
 #[no_mangle]
 pub unsafe extern "C" fn ctt_mock_server_push_fault(

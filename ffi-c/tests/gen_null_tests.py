@@ -31,6 +31,7 @@ SETUP = {
     "ctt_flow_signer": "CHECK_OK(ctt_flow_signer_new(bytes64, 32, &H_ctt_flow_signer));",
     "ctt_flow_state": "{ char tok[256]; size_t n; CHECK_OK(ctt_flow_signer_issue(H_ctt_flow_signer, 0, \"Acme\", tok, sizeof tok, &n));"
     " CHECK_OK(ctt_flow_signer_verify(H_ctt_flow_signer, tok, &H_ctt_flow_state)); }",
+    "ctt_access_token": "CHECK_OK(ctt_client_fetch_token(H_ctt_client, &H_ctt_access_token));",
     "ctt_mock_server": "CHECK_OK(ctt_mock_server_start(&H_ctt_mock_server));",
     "ctt_listener": "CHECK_OK(ctt_listener_start(H_ctt_callback_handler, \"127.0.0.1:0\", \"/callback\", cb_ctt_event_callback, NULL, &H_ctt_listener));",
 }

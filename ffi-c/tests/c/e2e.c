@@ -138,6 +138,141 @@ static void errors_through_both_apis(ctt_client *client, ctt_mock_server *mock, 
   ctt_request_free(req);
 }
 
+static ctt_client *client_for(const char *base, const char *token, uint64_t timeout_ms, uint32_t attempts) {
+  ctt_client_options *o;
+  ctt_client *c = NULL;
+  CHECK_OK(ctt_client_options_new(&o));
+  CHECK_OK(ctt_client_options_set_base_url(o, base));
+  CHECK_OK(ctt_client_options_set_bearer_token(o, token));
+  CHECK_OK(ctt_client_options_set_timeout_ms(o, timeout_ms));
+  CHECK_OK(ctt_client_options_set_retry(o, attempts, 10, 50));
+  CHECK_OK(ctt_client_new(o, &c));
+  ctt_client_options_free(o);
+  return c;
+}
+
+static void no_secret_in_last_error(const char *secret) {
+  char msg[2048];
+  size_t n;
+  CHECK_OK(ctt_last_error_message(msg, sizeof msg, &n));
+  CHECK(strstr(msg, secret) == NULL);
+}
+
+typedef struct {
+  ctt_client *client;
+  ctt_request *req;
+  int ok;
+} worker_arg;
+
+static void *worker(void *p) {
+  worker_arg *w = p;
+  int i;
+  for (i = 0; i < 5; i++) {
+    ctt_action_url *u = NULL;
+    if (ctt_client_get_action_item_url(w->client, w->req, &u) == CTT_OK) w->ok++;
+    ctt_action_url_free(u);
+  }
+  return NULL;
+}
+
+static void client_behaviour(ctt_mock_server *mock, const char *base, const char *demo_token) {
+  ctt_request *req;
+  ctt_action_url *url = NULL;
+  ctt_client *c;
+  ctt_result r;
+  CHECK_OK(ctt_request_new(CTT_ACTION_CONTACTS_CONSENT, "AcmeCorp", "https://pbx.example/cb", &req));
+
+  /* The blocking call ends at the client's timeout. */
+  c = client_for(base, demo_token, 300, 1);
+  CHECK_OK(ctt_mock_server_push_fault(mock, "action_url=delay:5000"));
+  r = ctt_client_get_action_item_url(c, req, &url);
+  CHECK(r == CTT_ERR_TIMEOUT && url == NULL);
+  ctt_client_free(c);
+
+  /* 429 with Retry-After, no retries left: the code and the retry-after. */
+  c = client_for(base, demo_token, 10000, 1);
+  CHECK_OK(ctt_mock_server_push_fault(mock, "action_url=rate_limited:7"));
+  r = ctt_client_get_action_item_url(c, req, &url);
+  CHECK(r == CTT_ERR_RATE_LIMITED);
+  CHECK(ctt_last_error_status() == 429);
+  CHECK(ctt_last_error_retry_after_ms() == 7000);
+
+  /* A transient 503 is retried within the budget. */
+  ctt_client_free(c);
+  c = client_for(base, demo_token, 10000, 3);
+  CHECK_OK(ctt_mock_server_push_fault(mock, "action_url=status:503"));
+  CHECK_OK(ctt_client_get_action_item_url(c, req, &url));
+  ctt_action_url_free(url);
+  url = NULL;
+
+  /* Many threads on one client at once. */
+  {
+    pthread_t th[4];
+    worker_arg args[4];
+    int i, ok = 0;
+    for (i = 0; i < 4; i++) {
+      args[i].client = c;
+      args[i].req = req;
+      args[i].ok = 0;
+      pthread_create(&th[i], NULL, worker, &args[i]);
+    }
+    for (i = 0; i < 4; i++) {
+      pthread_join(th[i], NULL);
+      ok += args[i].ok;
+    }
+    CHECK(ok == 20);
+  }
+  ctt_client_free(c);
+
+  /* A refused bearer token never shows up in the error. */
+  c = client_for(base, "s3cr3t-wrong-token", 10000, 1);
+  r = ctt_client_get_action_item_url(c, req, &url);
+  CHECK(r == CTT_ERR_UNAUTHORIZED);
+  no_secret_in_last_error("s3cr3t-wrong-token");
+  ctt_client_free(c);
+
+  /* Nor does a refused password or client secret. */
+  {
+    ctt_client_options *o;
+    ctt_access_token *tok = NULL;
+    CHECK_OK(ctt_client_options_new(&o));
+    CHECK_OK(ctt_client_options_set_base_url(o, base));
+    CHECK_OK(ctt_client_options_set_password_grant(o, "ctt-demo-client", "s3cr3t-client-secret", "admin@provider.example",
+                                                   "s3cr3t-password"));
+    CHECK_OK(ctt_client_new(o, &c));
+    ctt_client_options_free(o);
+    r = ctt_client_fetch_token(c, &tok);
+    CHECK(r == CTT_ERR_UNAUTHORIZED && tok == NULL);
+    no_secret_in_last_error("s3cr3t-client-secret");
+    no_secret_in_last_error("s3cr3t-password");
+    ctt_client_free(c);
+  }
+  ctt_request_free(req);
+}
+
+static void token_fetch(ctt_client *client) {
+  ctt_access_token *tok = NULL;
+  char buf[512];
+  size_t n;
+  bool present;
+  uint64_t ms;
+  const char *s;
+  CHECK_OK(ctt_client_fetch_token(client, &tok));
+  if (!tok) return;
+  CHECK_OK(ctt_access_token_copy_token(tok, buf, sizeof buf, &n));
+  CHECK(n > 0);
+  CHECK_OK(ctt_access_token_type(tok, &s));
+  CHECK(s != NULL);
+  CHECK_OK(ctt_access_token_expires_in_ms(tok, &present, &ms));
+  CHECK(present && ms > 0);
+  CHECK_OK(ctt_access_token_copy_refresh_token(tok, &present, buf, sizeof buf, &n));
+  ctt_access_token_free(tok);
+  CHECK_OK(ctt_parse_retry_after("120", &present, &ms));
+  CHECK(present && ms == 120000);
+  CHECK_OK(ctt_parse_retry_after("soon", &present, &ms));
+  CHECK(!present);
+}
+
 void test_e2e(void) {
   ctt_mock_server *mock = NULL;
   ctt_listener *listener = NULL;
@@ -184,6 +319,8 @@ void test_e2e(void) {
          (unsigned long long)delivered);
 
   errors_through_both_apis(client, mock, &in);
+  token_fetch(client);
+  client_behaviour(mock, base, token);
 
   CHECK_OK(ctt_listener_stop(listener));
   CHECK(ctt_listener_stop(listener) == CTT_ERR_INVALID_STATE);

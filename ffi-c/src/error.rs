@@ -549,3 +549,45 @@ pub(crate) unsafe fn str_getter<T>(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_a_code_and_a_message() {
+        let r = guard(|| panic!("boom"));
+        assert_eq!(r, ctt_result::CTT_ERR_PANIC);
+        assert_eq!(ctt_last_error_code(), ctt_result::CTT_ERR_PANIC);
+        let mut buf = [0 as c_char; 128];
+        let mut n = 0usize;
+        // SAFETY: a valid buffer and length.
+        let r = unsafe { ctt_last_error_message(buf.as_mut_ptr(), buf.len(), &mut n) };
+        assert_eq!(r, ctt_result::CTT_OK);
+        // SAFETY: NUL-terminated by the call.
+        let msg = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap();
+        assert!(msg.contains("boom"), "{msg}");
+        assert_eq!(guard(|| Ok(())), ctt_result::CTT_OK);
+        assert_eq!(ctt_last_error_code(), ctt_result::CTT_OK, "success clears the last error");
+        guard_void(|| panic!("swallowed"));
+    }
+
+    #[test]
+    fn codes_match_the_core_kinds_one_to_one() {
+        let mut seen = std::collections::HashSet::new();
+        for (i, k) in ErrorKind::ALL.into_iter().enumerate() {
+            let code = ctt_result::from_kind(k);
+            assert_eq!(code as i32, i as i32 + 1, "{k}");
+            assert_eq!(ctt_result::name(code as i32).to_str().unwrap(), k.as_str());
+            assert!(seen.insert(code as i32));
+        }
+    }
+
+    #[test]
+    fn the_last_error_is_per_thread() {
+        set_last_error(Fail::Null("x"));
+        let other = std::thread::spawn(|| ctt_last_error_code()).join().unwrap();
+        assert_eq!(other, ctt_result::CTT_OK);
+        assert_eq!(ctt_last_error_code(), ctt_result::CTT_ERR_NULL_PARAMETER);
+    }
+}

@@ -340,6 +340,16 @@ fn closed(py: Python<'_>) -> PyErr {
 /// Runs `fut` on the runtime and waits for it with the GIL released, waking every 200 ms to
 /// let Python deliver signals (Ctrl-C cancels the call).
 pub fn wait<T: Send + 'static>(py: Python<'_>, fut: impl Future<Output = T> + Send + 'static) -> PyResult<T> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        // E.g. a blocking call made from a progress callback, which runs on a runtime thread.
+        return Err(to_py(
+            py,
+            &ctt_core::Error::new(
+                ctt_core::ErrorKind::Internal,
+                "a blocking ctt call was made on a ctt runtime thread; use the AsyncClient there",
+            ),
+        ));
+    }
     let rt = runtime()?;
     let mut handle = rt.spawn(fut);
     loop {

@@ -102,7 +102,9 @@ run_test() {
   exec 8>"$CACHE/test.lock"
   flock 8
   local dst="$ROOT/work/ctt-swift"
-  rm -rf "$dst"
+  # Everything but SwiftPM's .build (kept so that later runs build incrementally) is replaced.
+  mkdir -p "$dst"
+  find "$dst" -mindepth 1 -maxdepth 1 ! -name .build -exec rm -rf {} +
   mkdir -p "$dst/lib" "$dst/fixtures"
   # The package (generated sources included), without host build products.
   (cd "$HERE" && tar --exclude=./.build -cf - .) | (cd "$dst" && tar -xf -)

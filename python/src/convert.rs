@@ -145,10 +145,23 @@ pub fn bytes_of(ob: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     Ok(b.cast::<PyBytes>()?.as_bytes().to_vec())
 }
 
-/// `repr` of an optional string, Python style.
+/// `repr` of an optional string, Python style (`'text'` or `None`).
 pub fn opt_repr(v: Option<&str>) -> String {
     match v {
-        Some(s) => format!("{s:?}"),
+        Some(s) => {
+            let mut out = String::with_capacity(s.len() + 2);
+            out.push('\'');
+            for c in s.chars() {
+                match c {
+                    '\'' => out.push_str("\\'"),
+                    '\\' => out.push_str("\\\\"),
+                    c if c.is_control() => out.extend(c.escape_default()),
+                    c => out.push(c),
+                }
+            }
+            out.push('\'');
+            out
+        }
         None => "None".to_owned(),
     }
 }

@@ -117,3 +117,29 @@ def test_every_public_object(mock: ctt.testing.MockServer) -> None:
             ctt.parse_authentication_result(BODY.replace('"officeUserType": "GLOBAL_ADMIN"', f'"companyAdmin": "{SECRETS[0]}"'))
         objs += [info2.value]
     check(objs)
+
+
+def test_every_authentication_fixture_and_the_reference_callback() -> None:
+    from conftest import FIXTURES
+    from test_fixtures import CASES, body_of
+
+    bodies = [FIXTURES.parent.joinpath("reference_callback.json").read_bytes()]
+    bodies += [
+        body_of(c["input"])
+        for c in CASES
+        if c["input"]["kind"] in ("auth_result", "callback") and "ok" in c["expect"]
+        and c["expect"]["ok"].get("event") == "authenticated"
+    ]
+    checked = 0
+    for body in bodies:
+        ev = ctt.handle_callback("POST", "/cb", {"Content-Type": "application/json"}, body)
+        assert isinstance(ev, ctt.AuthenticatedEvent)
+        r = ev.result
+        secrets = [t.expose() for t in (r.access_token, r.id_token, r.refresh_token) if t is not None]
+        secrets = [s for s in secrets if len(s) >= 4]  # "x" would match any text
+        checked += bool(secrets)
+        for o in (ev, r, r.access_token, r.id_token, r.refresh_token, r.claims, r.user_info, ev.to_dict(), ev.to_json()):
+            for text in (repr(o), str(o)):
+                for s in secrets:
+                    assert s not in text, f"{type(o).__name__}: {text}"
+    assert checked > 5, checked

@@ -21,7 +21,7 @@
  *   included).
  * - Secrets (tokens) are reachable only through functions named `copy_*_token`, and are wiped
  *   from the library's memory when their handle is freed.
- * - Enum parameters are taken as `int` (pass the enum constant); values out of range give
+ * - Enum parameters are taken as `int32_t` (pass the enum constant); values out of range give
  *   `CTT_ERR_INVALID_INPUT`.
  * - Thread-safety is stated per type. Asynchronous callbacks run on library threads named
  *   `ctt-callback`, outside the library's runtime, and may call any ctt function.
@@ -151,7 +151,7 @@ typedef enum {
 
 /**
  * The nine `actionType`s of `POST /enterprise/getActionItemUrl`, in the order of the API
- * reference. Values are stable (0–8). Functions taking an action type take it as `int` and
+ * reference. Values are stable (0–8). Functions taking an action type take it as `int32_t` and
  * answer `CTT_ERR_INVALID_INPUT` for a value outside this enum.
  */
 typedef enum {

@@ -8,7 +8,7 @@ use ctt_core::{ActionType, CallbackStyle, ConsentPlan, ConsentProgress, Requirem
 use crate::error::*;
 
 /// The nine `actionType`s of `POST /enterprise/getActionItemUrl`, in the order of the API
-/// reference. Values are stable (0–8). Functions taking an action type take it as `int` and
+/// reference. Values are stable (0–8). Functions taking an action type take it as `int32_t` and
 /// answer `CTT_ERR_INVALID_INPUT` for a value outside this enum.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

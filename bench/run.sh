@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The benchmark suite: ctt against what users would use instead, side by side, in one run.
+#
+#   bench/run.sh                  full run (release builds; ~10 min); output also saved to
+#                                 bench/results/<UTC date>.txt
+#   bench/run.sh --smoke          a few seconds of tiny N (debug builds, reused from the tests):
+#                                 checks that every contender runs; figures are meaningless
+#   bench/run.sh [--smoke] client bulk parse listener footprint   only these sections
+#
+# Installs what it needs (Debian: wrk, hyperfine, libcjson-dev, gcc; PyPI: maturin, httpx,
+# requests, pydantic) and reuses what is there. See bench/README.md for how to read the tables.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+source scripts/lib.sh
+
+SMOKE=""
+for a in "$@"; do [ "$a" = "--smoke" ] && SMOKE=1; done
+if [ -n "$SMOKE" ]; then PROFILE=debug; CARGO_PROFILE=(); MATURIN_PROFILE=(); else
+  PROFILE=release; CARGO_PROFILE=(--release); MATURIN_PROFILE=(--release); fi
+WORK="$ROOT/target/bench"
+mkdir -p "$WORK"
+
+need_cmd wrk wrk
+need_cmd hyperfine hyperfine
+need_cmd gcc gcc
+need_cmd strip binutils
+need_cmd python3 python3
+if [ ! -f /usr/include/cjson/cJSON.h ]; then
+  echo "installing libcjson-dev"
+  if [ -z "${CTT_APT_UPDATED:-}" ]; then apt-get update -qq; export CTT_APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcjson-dev >/dev/null
+fi
+command -v cargo >/dev/null || { echo "cargo is required (rustup, stable toolchain)" >&2; exit 1; }
+
+echo "--- building ($PROFILE): ctt, libctt.so, ctt-bench"
+cargo build -q "${CARGO_PROFILE[@]}" -p ctt-cli -p ctt-ffi -p ctt-bench
+T="$ROOT/target/$PROFILE"
+
+echo "--- building the C parse benchmark (libctt + cJSON)"
+# libctt.so has a versioned soname (libctt.so.0.<minor>): give the binary its own copy and link.
+LIB="$WORK/lib-$PROFILE"
+rm -rf "$LIB" && mkdir -p "$LIB" && cp "$T/libctt.so" "$LIB/"
+SONAME=$(readelf -d "$LIB/libctt.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
+[ -n "$SONAME" ] && ln -sf libctt.so "$LIB/$SONAME"
+gcc -O2 -std=c11 -Wall -Wextra -Werror -I "$ROOT/include" bench/c/parse_bench.c -o "$WORK/parse_bench-$PROFILE" \
+  -L "$LIB" -lctt -lcjson -Wl,-rpath,"$LIB"
+
+echo "--- building the wheel ($PROFILE) and the bench venv"
+if ! "$ROOT/target/python/tools/bin/maturin" --version >/dev/null 2>&1; then
+  python3 -m venv --clear "$ROOT/target/python/tools"
+  "$ROOT/target/python/tools/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2"
+fi
+rm -rf "$WORK/wheels-$PROFILE"
+"$ROOT/target/python/tools/bin/maturin" build --locked "${MATURIN_PROFILE[@]}" --interpreter python3 \
+  -m python/Cargo.toml -o "$WORK/wheels-$PROFILE" >"$WORK/maturin.log" 2>&1 || { cat "$WORK/maturin.log"; exit 1; }
+WHEEL=$(ls "$WORK"/wheels-$PROFILE/ctt-*.whl)
+VENV="$WORK/venv"
+if ! "$VENV/bin/python" -c 'import httpx, requests, pydantic' >/dev/null 2>&1; then
+  python3 -m venv --clear "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "httpx>=0.27" "requests>=2.32" "pydantic>=2.7,<3"
+fi
+"$VENV/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEEL"
+
+export BENCH_CTT="$T/ctt" BENCH_RUST="$T/ctt-bench" BENCH_PARSE_C="$WORK/parse_bench-$PROFILE" \
+  BENCH_PY="$VENV/bin/python" BENCH_LIBCTT="$T/libctt.so" BENCH_WHEEL="$WHEEL"
+export BENCH_KOTLIN="${BENCH_KOTLIN:-}"
+
+if [ -n "$SMOKE" ]; then
+  exec python3 bench/bench.py "$@"
+fi
+mkdir -p bench/results
+OUT="bench/results/$(date -u +%Y-%m-%d).txt"
+{
+  echo "command: bench/run.sh $*"
+  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  python3 bench/bench.py "$@"
+} 2>&1 | tee "$OUT"
+echo "(saved to $OUT)"

@@ -387,7 +387,7 @@ def section_footprint() -> None:
     run(["strip", "--strip-unneeded", str(stripped)])
     so = stripped.stat().st_size
     wheel = Path(WHEEL).stat().st_size
-    say(f"    libctt.so ({"debug build!" if SMOKE else "release"}, stripped): {so / 1e6:.2f} MB ({so} bytes; unstripped {Path(LIBCTT).stat().st_size / 1e6:.2f} MB)")
+    say(f"    libctt.so ({'debug build!' if SMOKE else 'release'}, stripped): {so / 1e6:.2f} MB ({so} bytes; unstripped {Path(LIBCTT).stat().st_size / 1e6:.2f} MB)")
     say(f"    wheel {Path(WHEEL).name}: {wheel / 1e6:.2f} MB ({wheel} bytes)")
     goal("5. stripped libctt.so < 8 MB", f"{so / 1e6:.2f} MB", so < 8e6)
     cmds = [

@@ -17,6 +17,8 @@ set -euo pipefail
 
 CACHE="${CTT_SWIFT_CHROOT:-/var/cache/ctt-swift-chroot}"
 ROOT="$CACHE/root"
+# (Paths inside the chroot are checked without following absolute symlinks, which would point
+# into the host: /usr/bin/swift -> /usr/libexec/swift/bin/swift.)
 MIRROR="${CTT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 
@@ -58,13 +60,13 @@ need_root() {
 
 setup() {
   need_root
-  if [ -f "$CACHE/ready" ] && [ -x "$ROOT/usr/bin/swift" ]; then
+  if [ -f "$CACHE/ready" ] && [ -x "$ROOT/usr/libexec/swift/bin/swift-driver" ]; then
     log "reusing chroot $ROOT"; return 0
   fi
   mkdir -p "$CACHE"
   exec 9>"$CACHE/lock"
   flock 9
-  if [ -f "$CACHE/ready" ] && [ -x "$ROOT/usr/bin/swift" ]; then
+  if [ -f "$CACHE/ready" ] && [ -x "$ROOT/usr/libexec/swift/bin/swift-driver" ]; then
     log "reusing chroot $ROOT (made by a concurrent run)"; return 0
   fi
   if ! command -v debootstrap >/dev/null; then

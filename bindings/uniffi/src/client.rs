@@ -36,7 +36,12 @@ impl Credentials {
 
     /// The password grant at `POST {base}/oauth/token`.
     #[uniffi::constructor]
-    pub fn password_grant(client_id: String, client_secret: String, username: String, password: String) -> Self {
+    pub fn password_grant(
+        client_id: String,
+        client_secret: String,
+        username: String,
+        password: String,
+    ) -> Self {
         Credentials(ctt_core::Credentials::PasswordGrant {
             client_id,
             client_secret: client_secret.into(),
@@ -293,8 +298,10 @@ impl Client {
         // Core's batch future is not provably `Send` (a rustc limitation with its borrowing
         // closure), so it is driven on a blocking-pool thread of the library runtime.
         let handle = runtime::handle()?;
-        runtime::run_blocking(move || batch(handle.block_on(client.get_action_item_urls(&reqs, concurrency as usize))))
-            .await
+        runtime::run_blocking(move || {
+            batch(handle.block_on(client.get_action_item_urls(&reqs, concurrency as usize)))
+        })
+        .await
     }
 
     /// Fetches a fresh token (Kotlin `suspend`, Swift `async`).

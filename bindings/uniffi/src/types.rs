@@ -446,7 +446,11 @@ impl From<ctt_core::ActionUrl> for ActionUrl {
 
 /// Reads a `getActionItemUrl` answer (status, body, raw `Retry-After`).
 #[uniffi::export]
-pub fn parse_action_url_response(status: u16, body: String, retry_after: Option<String>) -> Result<ActionUrl> {
+pub fn parse_action_url_response(
+    status: u16,
+    body: String,
+    retry_after: Option<String>,
+) -> Result<ActionUrl> {
     Ok(ctt_core::parse_action_url_response(status, &body, retry_after.as_deref())?.into())
 }
 

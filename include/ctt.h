@@ -384,6 +384,12 @@ typedef struct ctt_access_token ctt_access_token;
 typedef struct ctt_action_url ctt_action_url;
 
 /**
+ * The outcomes of `ctt_client_get_action_item_urls`, one slot per request, in order.
+ * Immutable: safe to share between threads. Strings and URLs are borrowed from it.
+ */
+typedef struct ctt_batch ctt_batch;
+
+/**
  * Turns what reaches the `redirectUrl` into events, verifying state tokens when a signer is
  * set. Configure it (`_set_*`) on one thread; after that `ctt_callback_handler_handle` may be
  * called from any number of threads at once.
@@ -1291,6 +1297,45 @@ ctt_result ctt_access_token_expires_in_ms(const ctt_access_token *token,
  * milliseconds; `*out_present` is false when the value is unusable.
  */
 ctt_result ctt_parse_retry_after(const char *value, bool *out_present, uint64_t *out_ms);
+
+/**
+ * Asks for many action URLs at once, at most `concurrency` in flight (0 is taken as 1), blocking
+ * until all are done. `requests` points to `count` request handles. A failure stays in its slot
+ * and never stops the batch: the function itself fails only on bad arguments, and `*out` is a
+ * new handle (free with `ctt_batch_free`) to read each slot.
+ */
+ctt_result ctt_client_get_action_item_urls(const ctt_client *client,
+                                           const ctt_request *const *requests,
+                                           size_t count,
+                                           size_t concurrency,
+                                           ctt_batch **out);
+
+/**
+ * Frees a batch and the action URLs in it. NULL is a no-op.
+ */
+void ctt_batch_free(ctt_batch *batch);
+
+/**
+ * Sets `*out_len` to the number of slots (the number of requests).
+ */
+ctt_result ctt_batch_len(const ctt_batch *batch, size_t *out_len);
+
+/**
+ * Sets `*out_code` to slot `index`'s result (`CTT_OK` or the error's code).
+ */
+ctt_result ctt_batch_result(const ctt_batch *batch, size_t index, ctt_result *out_code);
+
+/**
+ * Points `*out` at slot `index`'s action URL (borrowed from the batch: do not free it), or
+ * NULL when that request failed.
+ */
+ctt_result ctt_batch_url(const ctt_batch *batch, size_t index, const ctt_action_url **out);
+
+/**
+ * Points `*out` at slot `index`'s error message (as `ctt_last_error_message` would give it;
+ * `""` for a success).
+ */
+ctt_result ctt_batch_error_message(const ctt_batch *batch, size_t index, const char **out);
 
 /**
  * The result code of the calling thread's last failed call, or `CTT_OK` when the last call

@@ -819,3 +819,136 @@ pub unsafe extern "C" fn ctt_parse_retry_after(
         Ok(())
     })
 }
+
+// ---- many requests at once ---------------------------------------------------------------------
+
+#[derive(Debug)]
+struct Slot {
+    code: ctt_result,
+    url: Option<ctt_action_url>,
+    message: CString,
+}
+
+/// The outcomes of `ctt_client_get_action_item_urls`, one slot per request, in order.
+/// Immutable: safe to share between threads. Strings and URLs are borrowed from it.
+#[derive(Debug)]
+pub struct ctt_batch {
+    slots: Vec<Slot>,
+}
+
+/// Asks for many action URLs at once, at most `concurrency` in flight (0 is taken as 1), blocking
+/// until all are done. `requests` points to `count` request handles. A failure stays in its slot
+/// and never stops the batch: the function itself fails only on bad arguments, and `*out` is a
+/// new handle (free with `ctt_batch_free`) to read each slot.
+#[no_mangle]
+pub unsafe extern "C" fn ctt_client_get_action_item_urls(
+    client: *const ctt_client,
+    requests: *const *const ctt_request,
+    count: usize,
+    concurrency: usize,
+    out: *mut *mut ctt_batch,
+) -> ctt_result {
+    guard(|| {
+        // SAFETY: per the header's pointer contract.
+        let (c, out) = unsafe { (handle(client, "client")?, out_ptr(out, "out")?) };
+        if requests.is_null() {
+            return Err(Fail::Null("requests"));
+        }
+        // SAFETY: `requests` points to `count` handle pointers per the header's contract.
+        let ptrs = unsafe { std::slice::from_raw_parts(requests, count) };
+        let mut list = Vec::with_capacity(count);
+        for p in ptrs {
+            // SAFETY: each is NULL or a live request handle.
+            list.push(unsafe { handle(*p, "requests[i]") }?.request.clone());
+        }
+        let results = c.blocking()?.get_action_item_urls(&list, concurrency.max(1));
+        let slots = results
+            .into_iter()
+            .map(|r| match r {
+                Ok(url) => Slot {
+                    code: ctt_result::CTT_OK,
+                    url: Some(ctt_action_url::from_core(&url)),
+                    message: CString::default(),
+                },
+                Err(e) => Slot {
+                    code: ctt_result::from_kind(e.kind()),
+                    url: None,
+                    message: cstring(&e.to_string()),
+                },
+            })
+            .collect();
+        *out = into_handle(ctt_batch { slots });
+        Ok(())
+    })
+}
+
+/// Frees a batch and the action URLs in it. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn ctt_batch_free(batch: *mut ctt_batch) {
+    // SAFETY: per the header's pointer contract.
+    guard_void(|| unsafe { free_handle(batch) })
+}
+
+/// Sets `*out_len` to the number of slots (the number of requests).
+#[no_mangle]
+pub unsafe extern "C" fn ctt_batch_len(batch: *const ctt_batch, out_len: *mut usize) -> ctt_result {
+    guard(|| {
+        // SAFETY: per the header's pointer contract.
+        let (b, out) = unsafe { (handle(batch, "batch")?, out_val(out_len, "out_len")?) };
+        *out = b.slots.len();
+        Ok(())
+    })
+}
+
+fn slot(b: &ctt_batch, index: usize) -> FfiResult<&Slot> {
+    b.slots
+        .get(index)
+        .ok_or_else(|| invalid("index", format!("{index} is past the batch's {} slots", b.slots.len())))
+}
+
+/// Sets `*out_code` to slot `index`'s result (`CTT_OK` or the error's code).
+#[no_mangle]
+pub unsafe extern "C" fn ctt_batch_result(
+    batch: *const ctt_batch,
+    index: usize,
+    out_code: *mut ctt_result,
+) -> ctt_result {
+    guard(|| {
+        // SAFETY: per the header's pointer contract.
+        let (b, out) = unsafe { (handle(batch, "batch")?, out_val(out_code, "out_code")?) };
+        *out = slot(b, index)?.code;
+        Ok(())
+    })
+}
+
+/// Points `*out` at slot `index`'s action URL (borrowed from the batch: do not free it), or
+/// NULL when that request failed.
+#[no_mangle]
+pub unsafe extern "C" fn ctt_batch_url(
+    batch: *const ctt_batch,
+    index: usize,
+    out: *mut *const ctt_action_url,
+) -> ctt_result {
+    guard(|| {
+        // SAFETY: per the header's pointer contract.
+        let (b, out) = unsafe { (handle(batch, "batch")?, out_cptr(out, "out")?) };
+        *out = slot(b, index)?.url.as_ref().map_or(std::ptr::null(), |u| u as *const ctt_action_url);
+        Ok(())
+    })
+}
+
+/// Points `*out` at slot `index`'s error message (as `ctt_last_error_message` would give it;
+/// `""` for a success).
+#[no_mangle]
+pub unsafe extern "C" fn ctt_batch_error_message(
+    batch: *const ctt_batch,
+    index: usize,
+    out: *mut *const c_char,
+) -> ctt_result {
+    guard(|| {
+        // SAFETY: per the header's pointer contract.
+        let (b, out) = unsafe { (handle(batch, "batch")?, out_cptr(out, "out")?) };
+        *out = slot(b, index)?.message.as_ptr();
+        Ok(())
+    })
+}

@@ -32,6 +32,7 @@ SETUP = {
     "ctt_flow_state": "{ char tok[256]; size_t n; CHECK_OK(ctt_flow_signer_issue(H_ctt_flow_signer, 0, \"Acme\", tok, sizeof tok, &n));"
     " CHECK_OK(ctt_flow_signer_verify(H_ctt_flow_signer, tok, &H_ctt_flow_state)); }",
     "ctt_access_token": "CHECK_OK(ctt_client_fetch_token(H_ctt_client, &H_ctt_access_token));",
+    "ctt_batch": "{ const ctt_request *reqs[1] = {NULL}; CHECK_OK(ctt_client_get_action_item_urls(H_ctt_client, reqs, 0, 1, &H_ctt_batch)); }",
     "ctt_mock_server": "CHECK_OK(ctt_mock_server_start(&H_ctt_mock_server));",
     "ctt_listener": "CHECK_OK(ctt_listener_start(H_ctt_callback_handler, \"127.0.0.1:0\", \"/callback\", cb_ctt_event_callback, NULL, &H_ctt_listener));",
 }
@@ -60,6 +61,8 @@ def arg(ptype, name):
         return "buf", True, False
     if t == "uint8_t *":
         return "bytes64", True, False
+    if ptype.strip().endswith("*const *"):
+        return "reqs1", True, False
     m = re.fullmatch(r"(\w+) \*\*", t)
     if m:
         base = m.group(1)
@@ -89,8 +92,11 @@ out.append("")
 out.append("void test_null_and_utf8(void) {")
 out.append("  int nulls = 0, utf8 = 0, frees = 0;")
 out.append("  memset(bytes64, 7, sizeof bytes64);")
+out.append("  const ctt_request *reqs1[1];")
 for h in ORDER:
     out.append("  " + SETUP[h])
+    if h == "ctt_request":
+        out.append("  reqs1[0] = H_ctt_request;")
 for ret, fn, params in decls:
     plist = [p.strip() for p in params.split(",") if p.strip() and p.strip() != "void"]
     parsed = []

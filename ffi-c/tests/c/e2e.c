@@ -273,6 +273,42 @@ static void token_fetch(ctt_client *client) {
   CHECK(!present);
 }
 
+static void batch(ctt_client *client, const char *callback_url) {
+  ctt_request *reqs[3];
+  ctt_batch *b = NULL;
+  size_t n;
+  ctt_result code;
+  const ctt_action_url *u;
+  const char *msg;
+  CHECK_OK(ctt_request_new(CTT_ACTION_REGISTRATION, "AcmeCorp", callback_url, &reqs[0]));
+  CHECK_OK(ctt_request_new(CTT_ACTION_PRESENCE_CONSENT, "   ", callback_url, &reqs[1]));
+  CHECK_OK(ctt_request_new(CTT_ACTION_CDR_CONSENT, "AcmeCorp", callback_url, &reqs[2]));
+  CHECK_OK(ctt_client_get_action_item_urls(client, (const ctt_request *const *)reqs, 3, 2, &b));
+  CHECK_OK(ctt_batch_len(b, &n));
+  CHECK(n == 3);
+  CHECK_OK(ctt_batch_result(b, 0, &code));
+  CHECK(code == CTT_OK);
+  CHECK_OK(ctt_batch_url(b, 0, &u));
+  CHECK(u != NULL);
+  CHECK_OK(ctt_batch_result(b, 1, &code));
+  CHECK(code == CTT_ERR_INVALID_INPUT);
+  CHECK_OK(ctt_batch_url(b, 1, &u));
+  CHECK(u == NULL);
+  CHECK_OK(ctt_batch_error_message(b, 1, &msg));
+  CHECK(strstr(msg, "enterpriseName") != NULL);
+  CHECK_OK(ctt_batch_result(b, 2, &code));
+  CHECK(code == CTT_OK);
+  CHECK(ctt_batch_result(b, 3, &code) == CTT_ERR_INVALID_INPUT);
+  ctt_batch_free(b);
+  {
+    const ctt_request *holes[2] = {NULL, NULL};
+    holes[0] = reqs[0];
+    b = NULL;
+    CHECK(ctt_client_get_action_item_urls(client, holes, 2, 1, &b) == CTT_ERR_NULL_PARAMETER && b == NULL);
+  }
+  for (n = 0; n < 3; n++) ctt_request_free(reqs[n]);
+}
+
 void test_e2e(void) {
   ctt_mock_server *mock = NULL;
   ctt_listener *listener = NULL;
@@ -320,6 +356,7 @@ void test_e2e(void) {
 
   errors_through_both_apis(client, mock, &in);
   token_fetch(client);
+  batch(client, cb_url);
   client_behaviour(mock, base, token);
 
   CHECK_OK(ctt_listener_stop(listener));

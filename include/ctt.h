@@ -823,8 +823,8 @@ ctt_result ctt_event_copy_access_token(const ctt_event *event,
                                        size_t *out_len);
 
 /**
- * Copies the id token (a secret) into `buf`; `*out_present` says whether there is one (when
- * not, `buf` holds `""`). `CTT_ERR_INVALID_STATE` for a consent event.
+ * Copies the id token (a secret) into `buf`; `*out_present` says whether there is one (also
+ * when the buffer is too small; when there is none, `buf` holds `""`). `CTT_ERR_INVALID_STATE` for a consent event.
  */
 ctt_result ctt_event_copy_id_token(const ctt_event *event,
                                    bool *out_present,

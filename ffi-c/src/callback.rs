@@ -510,14 +510,16 @@ pub unsafe extern "C" fn ctt_event_param_value(
 fn copy_secret(
     e: &ctt_event,
     ob: OutBuf<'_>,
+    present: Option<&mut bool>,
     what: &'static str,
     pick: impl FnOnce(&AuthenticationResult) -> Option<&Secret>,
-) -> FfiResult<bool> {
+) -> FfiResult {
     let r = e.result().ok_or_else(|| Fail::State("the event is not an authenticated event".into()))?;
-    match pick(r) {
-        Some(s) => ob.write(what, s.expose()).map(|()| true),
-        None => ob.write(what, "").map(|()| false),
+    let secret = pick(r);
+    if let Some(p) = present {
+        *p = secret.is_some();
     }
+    ob.write(what, secret.map_or("", |s| s.expose()))
 }
 
 /// Copies the access token (a secret: handle the copy with care and wipe it after use) into
@@ -532,12 +534,12 @@ pub unsafe extern "C" fn ctt_event_copy_access_token(
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (e, ob) = unsafe { (handle(event, "event")?, OutBuf::new(buf, buf_len, out_len)?) };
-        copy_secret(e, ob, "the access token", |r| Some(&r.access_token)).map(|_| ())
+        copy_secret(e, ob, None, "the access token", |r| Some(&r.access_token))
     })
 }
 
-/// Copies the id token (a secret) into `buf`; `*out_present` says whether there is one (when
-/// not, `buf` holds `""`). `CTT_ERR_INVALID_STATE` for a consent event.
+/// Copies the id token (a secret) into `buf`; `*out_present` says whether there is one (also
+/// when the buffer is too small; when there is none, `buf` holds `""`). `CTT_ERR_INVALID_STATE` for a consent event.
 #[no_mangle]
 pub unsafe extern "C" fn ctt_event_copy_id_token(
     event: *const ctt_event,
@@ -556,8 +558,7 @@ pub unsafe extern "C" fn ctt_event_copy_id_token(
             )
         };
         *present = false;
-        *present = copy_secret(e, ob, "the id token", |r| r.id_token.as_ref())?;
-        Ok(())
+        copy_secret(e, ob, Some(present), "the id token", |r| r.id_token.as_ref())
     })
 }
 
@@ -581,8 +582,7 @@ pub unsafe extern "C" fn ctt_event_copy_refresh_token(
             )
         };
         *present = false;
-        *present = copy_secret(e, ob, "the refresh token", |r| r.refresh_token.as_ref())?;
-        Ok(())
+        copy_secret(e, ob, Some(present), "the refresh token", |r| r.refresh_token.as_ref())
     })
 }
 

@@ -754,11 +754,9 @@ pub unsafe extern "C" fn ctt_access_token_copy_refresh_token(
                 OutBuf::new(buf, buf_len, out_len)?,
             )
         };
-        *present = false;
         let refresh = t.token.refresh_token.as_ref();
-        ob.write("the refresh token", refresh.map_or("", |s| s.expose()))?;
         *present = refresh.is_some();
-        Ok(())
+        ob.write("the refresh token", refresh.map_or("", |s| s.expose()))
     })
 }
 

@@ -97,6 +97,7 @@ static jv *copied_token(const ctt_event *ev, copy_fn f) {
   char *big;
   if (r == CTT_OK) return present ? jstr(small) : jnull();
   CHECK(r == CTT_ERR_BUFFER_TOO_SMALL);
+  CHECK(present); /* known even when the buffer is too small */
   CHECK(small[0] == 0);
   big = malloc(need);
   CHECK_OK(f(ev, &present, big, need, &need));

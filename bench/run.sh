@@ -64,7 +64,32 @@ fi
 
 export BENCH_CTT="$T/ctt" BENCH_RUST="$T/ctt-bench" BENCH_PARSE_C="$WORK/parse_bench-$PROFILE" \
   BENCH_PY="$VENV/bin/python" BENCH_LIBCTT="$T/libctt.so" BENCH_WHEEL="$WHEEL"
-export BENCH_KOTLIN="${BENCH_KOTLIN:-}"
+# The Kotlin binding (optional: needs java + mvn, as bindings/test.sh installs them; skipped with
+# a note when they are missing or the build fails, since that layer is not a prerequisite here).
+BENCH_KOTLIN=""
+SECTIONS=" $(printf '%s ' "$@" | sed 's/--smoke//g') "
+WANT_PARSE=""; { [ -z "${SECTIONS// /}" ] || [[ "$SECTIONS" == *" parse "* ]]; } && WANT_PARSE=1
+if [ -n "$WANT_PARSE" ] && [ "${CTT_BENCH_KOTLIN:-1}" != 0 ] && command -v mvn >/dev/null && command -v java >/dev/null; then
+  echo "--- building the Kotlin parse benchmark (libctt_uniffi $PROFILE, generated bindings, Maven)"
+  KLOG="$WORK/kotlin-build.log"
+  if {
+    cargo build -q "${CARGO_PROFILE[@]}" -p ctt-uniffi --locked &&
+    { [ -x target/debug/uniffi-bindgen ] ||
+      cargo build -q --manifest-path bindings/uniffi-bindgen/Cargo.toml --target-dir target --locked; } &&
+    rm -rf "$WORK/kotlin-gen-$PROFILE" &&
+    target/debug/uniffi-bindgen generate --no-format --library "$T/libctt_uniffi.so" --language kotlin \
+      --out-dir "$WORK/kotlin-gen-$PROFILE" &&
+    (cd bench/kotlin && mvn -q -B -Dctt.generated.dir="$WORK/kotlin-gen-$PROFILE" \
+      -Dbench.build.dir="$WORK/kotlin-$PROFILE" compile dependency:build-classpath)
+  } >"$KLOG" 2>&1; then
+    BENCH_KOTLIN="java -Xss4m -Djna.library.path=$T -cp $WORK/kotlin-$PROFILE/classes:$(cat "$WORK/kotlin-$PROFILE/classpath.txt") ParseBenchKt"
+  else
+    echo "    (Kotlin benchmark not built, left out; see $KLOG)"; tail -5 "$KLOG"
+  fi
+elif [ -n "$WANT_PARSE" ]; then
+  echo "--- (no java/mvn here, or CTT_BENCH_KOTLIN=0: the Kotlin binding is left out of the parse section)"
+fi
+export BENCH_KOTLIN
 
 if [ -n "$SMOKE" ]; then
   exec python3 bench/bench.py "$@"

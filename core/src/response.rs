@@ -67,6 +67,11 @@ fn parse_absolute_url(text: &str) -> std::result::Result<Url, String> {
     if text.is_empty() {
         return Err("is empty".into());
     }
+    // The URL parser would silently drop tabs and line breaks and strip leading control
+    // characters; the text is shown to people and put in headers, so refuse it instead.
+    if text.chars().any(char::is_control) {
+        return Err("has control characters or line breaks inside".into());
+    }
     let url = Url::parse(text).map_err(|e| format!("is not an absolute URL ({e})"))?;
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),

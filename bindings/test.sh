@@ -21,6 +21,7 @@ need_cmd javac openjdk-17-jdk-headless
 need_cmd mvn maven
 need_cmd strip binutils
 need_cmd unzip unzip
+need_cmd python3 python3
 
 echo "--- building libctt_uniffi and uniffi-bindgen"
 cargo build -p ctt-uniffi --locked

@@ -362,6 +362,35 @@ impl fmt::Debug for MockServer {
     }
 }
 
+/// Closing (Kotlin `close()`/`use {}`, Swift `deinit`) stops the server before it returns, so
+/// the port is free afterwards (unless dropped inside an async task, where it only signals).
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(s) = lock(&self.inner).take() {
+            stop(s.shutdown());
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Some(l) = lock(&self.inner).take() {
+            stop(l.shutdown());
+        }
+    }
+}
+
+/// Runs a server's graceful shutdown to completion from a foreign thread; inside an async
+/// context the future is dropped instead (dropping a server signals it to stop).
+fn stop(shutdown: impl std::future::Future<Output = ()>) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return;
+    }
+    if let Ok(handle) = runtime::handle() {
+        handle.block_on(shutdown);
+    }
+}
+
 impl MockServer {
     fn from_core(s: m::MockServer) -> Self {
         MockServer { base_url: s.base_url(), port: s.local_addr().port(), inner: Mutex::new(Some(s)) }

@@ -14,7 +14,8 @@ ROOT=$PWD
 source scripts/lib.sh
 
 GEN="$ROOT/bindings/generated"
-LIB="$ROOT/target/debug/libctt_uniffi.so"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+LIB="$TARGET/debug/libctt_uniffi.so"
 
 command -v cargo >/dev/null || { echo "cargo is required (rustup, stable toolchain)" >&2; exit 1; }
 need_cmd javac openjdk-17-jdk-headless
@@ -27,12 +28,12 @@ echo "--- building libctt_uniffi and uniffi-bindgen"
 cargo build -p ctt-uniffi --locked
 # A separate package (own workspace and lock) so uniffi's "cli" feature never reaches the
 # workspace's builds; it shares target/ to reuse compiled dependencies.
-cargo build --manifest-path bindings/uniffi-bindgen/Cargo.toml --target-dir target --locked
+cargo build --manifest-path bindings/uniffi-bindgen/Cargo.toml --target-dir "$TARGET" --locked
 
 echo "--- generating Kotlin and Swift (library mode)"
 rm -rf "$GEN/kotlin" "$GEN/swift" "$GEN/native"
 for lang in kotlin swift; do
-  target/debug/uniffi-bindgen generate --no-format --library "$LIB" --language "$lang" \
+  "$TARGET/debug/uniffi-bindgen" generate --no-format --library "$LIB" --language "$lang" \
     --out-dir "$GEN/$lang" >/dev/null
 done
 # The library shipped in the jar and copied into the chroot, without debug info.

@@ -295,13 +295,8 @@ impl Client {
     ) -> Result<Vec<BatchItem>> {
         let client = self.core();
         let reqs: Vec<_> = requests.iter().map(ctt_core::ActionUrlRequest::from).collect();
-        // Core's batch future is not provably `Send` (a rustc limitation with its borrowing
-        // closure), so it is driven on a blocking-pool thread of the library runtime.
-        let handle = runtime::handle()?;
-        runtime::run_blocking(move || {
-            batch(handle.block_on(client.get_action_item_urls(&reqs, concurrency as usize)))
-        })
-        .await
+        runtime::run(async move { Ok(batch(client.get_action_item_urls(&reqs, concurrency as usize).await)) })
+            .await
     }
 
     /// Fetches a fresh token (Kotlin `suspend`, Swift `async`).

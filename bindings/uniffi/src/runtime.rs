@@ -48,16 +48,6 @@ where
     }
 }
 
-/// Runs the blocking `f` on the library runtime's blocking pool and waits for it.
-pub(crate) async fn run_blocking<T, F>(f: F) -> Result<T, CttError>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    let mut task = AbortOnDrop(handle()?.spawn_blocking(f));
-    (&mut task.0).await.map_err(|e| CttError::internal(format!("background task failed: {e}")))
-}
-
 /// Runs `fut` to completion on the library runtime from a foreign (non-async) thread.
 pub(crate) fn block_on<T>(fut: impl Future<Output = Result<T, CttError>>) -> Result<T, CttError> {
     if Handle::try_current().is_ok() {

@@ -20,7 +20,7 @@ need_cmd python3 python3
 flows=${HARDENING_FLOWS:-10000}
 out=target/hardening
 mkdir -p "$out"
-figures=$out/figures.txt
+figures=$PWD/$out/figures.txt
 : >"$figures"
 step() { echo "--- hardening: $*"; }
 # run LOG CMD...: runs CMD with its output in LOG, shows the figure lines, fails like CMD.
@@ -28,7 +28,7 @@ run() {
   local log=$1 rc=0
   shift
   "$@" >"$log" 2>&1 || rc=$?
-  grep -E "^(ATTACK|FAULT|MEMORY|THREADS|SECRETS)" "$log" | tee -a "$figures" || true
+  grep -oE "(ATTACK|FAULT|MEMORY|THREADS|SECRETS) .*" "$log" | tee -a "$figures" || true
   if [ $rc -ne 0 ]; then
     echo "FAILED ($rc): $*" >&2
     grep -vE "^(ATTACK|FAULT|MEMORY|THREADS|SECRETS)" "$log" | tail -40 >&2

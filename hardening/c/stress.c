@@ -165,7 +165,7 @@ static int wait_events(long expected) {
 
 static void memory(long n) {
   rig r;
-  long warmup = n / 20, bad = 0;
+  long warmup = n / 10, bad = 0;
   long rss_start = 0;
   double t0;
   rig_start(&r);
@@ -173,6 +173,9 @@ static void memory(long n) {
   t0 = now_ms();
   for (long i = 0; i < n; i++) {
     if (i == warmup) rss_start = rss_kib();
+    /* The mock keeps its last 10,000 requests and every flow: forget them now and then so that
+     * what is measured is the SDK (the client then refreshes its token once on the 401). */
+    if (i > 0 && i % 500 == 0) OK(ctt_mock_server_reset(r.mock));
     bad += flow(&r, r.client, i);
     if (i > 0 && i % 2000 == 0) fprintf(stderr, "  %ld flows, RSS %ld KiB\n", i, rss_kib());
   }
@@ -183,7 +186,7 @@ static void memory(long n) {
   OK(ctt_listener_delivered(r.listener, &delivered));
   rig_stop(&r);
   long growth = rss_end - rss_start;
-  printf("MEMORY c: %ld flows (getActionItemUrl + consent + listener event) in %.1f s (%.0f flows/s), "
+  printf("MEMORY c: %ld flows (getActionItemUrl + consent + listener event; mock reset every 500) in %.1f s (%.0f flows/s), "
          "%ld failed, %lu delivered; RSS after %ld warm-up flows %ld KiB, at the end %ld KiB "
          "(%+ld KiB, %+.1f%%)\n",
          n, secs, n / secs, bad, (unsigned long)delivered, warmup, rss_start, rss_end, growth,
@@ -392,16 +395,17 @@ static void secrets(void) {
   char echo[256];
   snprintf(echo, sizeof echo, "action_url=status:500:{\"message\":\"bad token %s\"}", SECRET_BEARER);
   OK(ctt_mock_server_push_fault(r.mock, echo));
-  CHECK(ctt_client_get_action_item_url(r.client, req, &url) == CTT_ERR_SERVER, "echo");
+  /* The server quotes the caller's own token in its error message: the library must not. */
+  CHECK(ctt_client_get_action_item_url(bearer, req, &url) == CTT_ERR_SERVER, "echo");
   ctt_last_error_message(msg, sizeof msg, &len);
-  int echoed = strstr(msg, SECRET_BEARER) != NULL;
+  CHECK(!contains_any(msg, known, nk), "error leaks the echoed token: %s", msg);
   checked++;
   ctt_request_free(req);
   ctt_client_free(bearer);
   rig_stop(&r);
-  printf("SECRETS c: %d outputs (event JSON, 3 error messages) checked against %zu known secrets: %s; "
-         "a server error body quoting a token is %s in the message\n",
-         checked, nk, failures ? "LEAK" : "none found", echoed ? "quoted (the server's text)" : "not quoted");
+  printf("SECRETS c: %d outputs (event JSON; error messages: wrong password, unknown bearer, a 500 body quoting "
+         "the caller's bearer token) checked against %zu known secrets: %s\n",
+         checked, nk, failures ? "LEAK" : "none found");
 }
 
 int main(int argc, char **argv) {

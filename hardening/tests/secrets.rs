@@ -11,7 +11,9 @@ use ctt_core::{
     ActionType, ActionUrlRequest, CallbackHandler, CallbackRequest, Client, Credentials, FlowSigner, Secret,
     StatePlacement,
 };
-use ctt_server::mock::{Decision, MockAccount, MockConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME};
+use ctt_server::mock::{
+    Decision, MockAccount, MockConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME,
+};
 use ctt_server::{Endpoint, Fault, Listener, ListenerConfig, MockServer};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -131,8 +133,12 @@ async fn no_secret_in_any_format_error_or_trace_log() {
     formatted.push(("ClientBuilder".into(), debug_forms(&builder)));
     let client = builder.build().unwrap();
     formatted.push(("Client".into(), debug_forms(&client)));
-    let bearer_client =
-        Client::builder().base_url(mock.base_url()).bearer_token(BEARER).use_env_proxy(false).build().unwrap();
+    let bearer_client = Client::builder()
+        .base_url(mock.base_url())
+        .bearer_token(BEARER)
+        .use_env_proxy(false)
+        .build()
+        .unwrap();
     formatted.push(("Client (bearer)".into(), debug_forms(&bearer_client)));
 
     // A token from the mock; its value is a secret from now on.
@@ -145,10 +151,12 @@ async fn no_secret_in_any_format_error_or_trace_log() {
     formatted.push(("FlowSigner".into(), debug_forms(&signer)));
     let handler = CallbackHandler::new().with_state(signer.clone(), StatePlacement::default());
     formatted.push(("CallbackHandler".into(), debug_forms(&handler)));
-    let (listener, mut events) =
-        Listener::start_with_channel(ListenerConfig { handler: handler.clone(), ..ListenerConfig::default() })
-            .await
-            .unwrap();
+    let (listener, mut events) = Listener::start_with_channel(ListenerConfig {
+        handler: handler.clone(),
+        ..ListenerConfig::default()
+    })
+    .await
+    .unwrap();
 
     // Registration end to end: the mock POSTs tokens to the listener.
     let request = ActionUrlRequest::new(ActionType::Registration, "Secret Corp", listener.callback_url())
@@ -169,12 +177,16 @@ async fn no_secret_in_any_format_error_or_trace_log() {
     if let Some(t) = &result.refresh_token {
         secrets.push(t.expose().to_owned());
     }
-    formatted.push(("CallbackEvent::Authenticated".into(), format!("{}\n{}", debug_forms(&event), event.to_json())));
+    formatted.push((
+        "CallbackEvent::Authenticated".into(),
+        format!("{}\n{}", debug_forms(&event), event.to_json()),
+    ));
     formatted.push(("AuthenticationResult".into(), debug_forms(result.as_ref())));
 
     // The request log of the mock holds Authorization headers and password bodies.
     for r in mock.requests() {
-        formatted.push((format!("RecordedRequest {}", r.path), format!("{}\n{}", debug_forms(&r), r.to_json())));
+        formatted
+            .push((format!("RecordedRequest {}", r.path), format!("{}\n{}", debug_forms(&r), r.to_json())));
     }
 
     // The same registration body handled in process, and errors on the way.
@@ -210,7 +222,11 @@ async fn no_secret_in_any_format_error_or_trace_log() {
             .use_env_proxy(false)
             .build()
             .unwrap()
-            .get_action_item_url(&ActionUrlRequest::new(ActionType::CdrConsent, "Acme", "https://x.example/cb"))
+            .get_action_item_url(&ActionUrlRequest::new(
+                ActionType::CdrConsent,
+                "Acme",
+                "https://x.example/cb",
+            ))
             .await
             .unwrap_err(),
         // the server echoing the token back in an error body
@@ -220,18 +236,23 @@ async fn no_secret_in_any_format_error_or_trace_log() {
                 Fault::Status { status: 500, body: format!("{{\"message\":\"bad token {BEARER}\"}}") },
             );
             bearer_client
-                .get_action_item_url(&ActionUrlRequest::new(ActionType::CdrConsent, "Acme", "https://x.example/cb"))
+                .get_action_item_url(&ActionUrlRequest::new(
+                    ActionType::CdrConsent,
+                    "Acme",
+                    "https://x.example/cb",
+                ))
                 .await
                 .unwrap_err()
         },
         // a replayed state token
         handler
-            .handle(
-                &CallbackRequest::new(
-                    "GET",
-                    &format!("/callback?ctt_state={}&success=x", request.prepare().unwrap().2.unwrap_or_default()),
+            .handle(&CallbackRequest::new(
+                "GET",
+                &format!(
+                    "/callback?ctt_state={}&success=x",
+                    request.prepare().unwrap().2.unwrap_or_default()
                 ),
-            )
+            ))
             .and_then(|_| handler.handle(&CallbackRequest::new("GET", "/callback?ctt_state=bad&success=x")))
             .unwrap_err(),
     ];

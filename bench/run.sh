@@ -69,7 +69,9 @@ export BENCH_CTT="$T/ctt" BENCH_RUST="$T/ctt-bench" BENCH_PARSE_C="$WORK/parse_b
 BENCH_KOTLIN=""
 SECTIONS=" $(printf '%s ' "$@" | sed 's/--smoke//g') "
 WANT_PARSE=""; { [ -z "${SECTIONS// /}" ] || [[ "$SECTIONS" == *" parse "* ]]; } && WANT_PARSE=1
-if [ -n "$WANT_PARSE" ] && [ "${CTT_BENCH_KOTLIN:-1}" != 0 ] && command -v mvn >/dev/null && command -v java >/dev/null; then
+# --smoke leaves it out unless CTT_BENCH_KOTLIN=1 (compiling the generated Kotlin takes a minute).
+KOTLIN_DEFAULT=1; [ -n "$SMOKE" ] && KOTLIN_DEFAULT=0
+if [ -n "$WANT_PARSE" ] && [ "${CTT_BENCH_KOTLIN:-$KOTLIN_DEFAULT}" != 0 ] && command -v mvn >/dev/null && command -v java >/dev/null; then
   echo "--- building the Kotlin parse benchmark (libctt_uniffi $PROFILE, generated bindings, Maven)"
   KLOG="$WORK/kotlin-build.log"
   if {

@@ -9,6 +9,7 @@ layer "Rust workspace (fmt, clippy, tests, doc-tests)" scripts/test-rust.sh
 layer "Python package (wheel, pytest, stubtest)" python/test.sh
 layer "C ABI (libctt: header drift, C suite plain/valgrind/ASan, C++, install + consumers)" ffi-c/test.sh
 layer "Kotlin + Swift bindings (uniffi: generate, JUnit, XCTest in a trixie chroot)" bindings/test.sh
+layer "Hardening (listener under attack, fuzz smoke, fault matrix, secrets, memory/threads in C and Python)" hardening/test.sh
 # Further layers register here, one line each.
 
 summary

@@ -15,6 +15,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+/// The tests of this file run one at a time even under `cargo test`'s parallel harness: each
+/// one alone opens up to 2,000 sockets and measures what it does.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Upper bound for any single wait in these tests.
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -119,6 +123,7 @@ fn connections_for_this_limit() -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_connections_are_all_served_once() {
+    let _serial = SERIAL.lock().await;
     let n = connections_for_this_limit();
     // A cap above n: every connection is held by the server at the same time.
     let config = ListenerConfig { max_connections: 1_100, ..ListenerConfig::default() };
@@ -160,6 +165,7 @@ async fn a_thousand_concurrent_connections_are_all_served_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_a_thousand_clients_over_the_default_cap_is_all_served() {
+    let _serial = SERIAL.lock().await;
     let n = connections_for_this_limit();
     // The default cap (256): the rest wait in the kernel's accept backlog (tokio binds with 128)
     // or retry their SYN; none is lost.
@@ -206,6 +212,7 @@ async fn a_burst_of_a_thousand_clients_over_the_default_cap_is_all_served() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_header_clients_are_cut_while_normal_callbacks_get_through() {
+    let _serial = SERIAL.lock().await;
     const SLOW: usize = 300; // more than the connection cap: they hold every slot at first
     const NORMAL: usize = 100;
     let header_timeout = Duration::from_millis(500);
@@ -298,6 +305,7 @@ async fn slow_header_clients_are_cut_while_normal_callbacks_get_through() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversize_bodies_are_refused_and_valid_posts_still_delivered() {
+    let _serial = SERIAL.lock().await;
     const EACH: usize = 30;
     let (listener, mut events) = Listener::start_with_channel(ListenerConfig::default()).await.unwrap();
     let addr = listener.local_addr();
@@ -364,6 +372,7 @@ async fn oversize_bodies_are_refused_and_valid_posts_still_delivered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_http_is_refused_or_dropped_and_never_delivered() {
+    let _serial = SERIAL.lock().await;
     let config = ListenerConfig {
         header_read_timeout: Duration::from_millis(500),
         request_timeout: Duration::from_millis(500),
@@ -456,6 +465,7 @@ fn guarded_listener_config(signer: &FlowSigner) -> ListenerConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_forged_state_tokens_is_refused_and_valid_ones_get_through() {
+    let _serial = SERIAL.lock().await;
     const FORGED: usize = 5_000;
     const VALID: usize = 100;
     let signer =
@@ -546,6 +556,7 @@ async fn a_flood_of_forged_state_tokens_is_refused_and_valid_ones_get_through() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_valid_callback_replayed_100_times_at_once_is_delivered_exactly_once() {
+    let _serial = SERIAL.lock().await;
     const REPLAYS: usize = 100;
     const ROUNDS: usize = 5;
     let signer =

@@ -6,6 +6,7 @@
 #   bench/run.sh --smoke          a few seconds of tiny N (debug builds, reused from the tests):
 #                                 checks that every contender runs; figures are meaningless
 #   bench/run.sh [--smoke] client bulk parse listener footprint   only these sections
+#   bench/run.sh [--smoke] --build-only                          build everything, measure nothing
 #
 # Installs what it needs (Debian: wrk, hyperfine, libcjson-dev, gcc; PyPI: maturin, httpx,
 # requests, pydantic) and reuses what is there. See bench/README.md for how to read the tables.
@@ -14,8 +15,10 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 source scripts/lib.sh
 
-SMOKE=""
-for a in "$@"; do [ "$a" = "--smoke" ] && SMOKE=1; done
+SMOKE=""; BUILD_ONLY=""
+for a in "$@"; do
+  case "$a" in --smoke) SMOKE=1 ;; --build-only) BUILD_ONLY=1 ;; esac
+done
 if [ -n "$SMOKE" ]; then PROFILE=debug; CARGO_PROFILE=(); MATURIN_PROFILE=(); else
   PROFILE=release; CARGO_PROFILE=(--release); MATURIN_PROFILE=(--release); fi
 WORK="$ROOT/target/bench"
@@ -67,7 +70,7 @@ export BENCH_CTT="$T/ctt" BENCH_RUST="$T/ctt-bench" BENCH_PARSE_C="$WORK/parse_b
 # The Kotlin binding (optional: needs java + mvn, as bindings/test.sh installs them; skipped with
 # a note when they are missing or the build fails, since that layer is not a prerequisite here).
 BENCH_KOTLIN=""
-SECTIONS=" $(printf '%s ' "$@" | sed 's/--smoke//g') "
+SECTIONS=" $(printf '%s ' "$@" | sed 's/--smoke//g; s/--build-only//g') "
 WANT_PARSE=""; { [ -z "${SECTIONS// /}" ] || [[ "$SECTIONS" == *" parse "* ]]; } && WANT_PARSE=1
 # --smoke leaves it out unless CTT_BENCH_KOTLIN=1 (compiling the generated Kotlin takes a minute).
 KOTLIN_DEFAULT=1; [ -n "$SMOKE" ] && KOTLIN_DEFAULT=0
@@ -78,11 +81,17 @@ if [ -n "$WANT_PARSE" ] && [ "${CTT_BENCH_KOTLIN:-$KOTLIN_DEFAULT}" != 0 ] && co
     cargo build -q "${CARGO_PROFILE[@]}" -p ctt-uniffi --locked &&
     { [ -x target/debug/uniffi-bindgen ] ||
       cargo build -q --manifest-path bindings/uniffi-bindgen/Cargo.toml --target-dir target --locked; } &&
-    rm -rf "$WORK/kotlin-gen-$PROFILE" &&
+    rm -rf "$WORK/kotlin-gen-new" &&
     target/debug/uniffi-bindgen generate --no-format --library "$T/libctt_uniffi.so" --language kotlin \
-      --out-dir "$WORK/kotlin-gen-$PROFILE" &&
-    (cd bench/kotlin && mvn -q -B -Dctt.generated.dir="$WORK/kotlin-gen-$PROFILE" \
-      -Dbench.build.dir="$WORK/kotlin-$PROFILE" compile dependency:build-classpath)
+      --out-dir "$WORK/kotlin-gen-new" &&
+    # Keep the old sources (and their time stamps) when nothing changed: Maven then has nothing to do.
+    { if diff -rq "$WORK/kotlin-gen-new" "$WORK/kotlin-gen-$PROFILE" >/dev/null 2>&1; then rm -rf "$WORK/kotlin-gen-new";
+      else rm -rf "$WORK/kotlin-gen-$PROFILE" && mv "$WORK/kotlin-gen-new" "$WORK/kotlin-gen-$PROFILE"; fi; } &&
+    KCLASS="$WORK/kotlin-$PROFILE/classes/ParseBenchKt.class" &&
+    { [ -f "$KCLASS" ] && [ -f "$WORK/kotlin-$PROFILE/classpath.txt" ] &&
+        [ -z "$(find "$WORK/kotlin-gen-$PROFILE" bench/kotlin/src bench/kotlin/pom.xml -newer "$KCLASS" | head -1)" ] ||
+      (cd bench/kotlin && mvn -q -B -Dctt.generated.dir="$WORK/kotlin-gen-$PROFILE" \
+        -Dbench.build.dir="$WORK/kotlin-$PROFILE" compile dependency:build-classpath); }
   } >"$KLOG" 2>&1; then
     BENCH_KOTLIN="java -Xss4m -Djna.library.path=$T -cp $WORK/kotlin-$PROFILE/classes:$(cat "$WORK/kotlin-$PROFILE/classpath.txt") ParseBenchKt"
   else
@@ -93,6 +102,9 @@ elif [ -n "$WANT_PARSE" ]; then
 fi
 export BENCH_KOTLIN
 
+if [ -n "$BUILD_ONLY" ]; then
+  echo "--- built (--build-only): nothing measured"; exit 0
+fi
 if [ -n "$SMOKE" ]; then
   exec python3 bench/bench.py "$@"
 fi

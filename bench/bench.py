@@ -235,6 +235,8 @@ def section_bulk() -> None:
         for _ in range(1 if SMOKE else 2):
             w = parse_wrk(run(["wrk", "-t2", f"-c{conc}", f"-d{CFG['wrk_secs']}s", "--latency", "-s", str(lua),
                                f"{base}/enterprise/getActionItemUrl"]))
+            if w["non2xx"] or w["socket_errors"]:
+                raise SystemExit(f"the mock answered wrk with errors: {w}")
             ceil.append(w["rps"])
             say(f"    {w['rps']:.0f} requests/s, p50 {w.get('p50', float('nan')):.2f} ms, p99 {w.get('p99', float('nan')):.2f} ms, "
                 f"non-2xx {w['non2xx']}{', socket errors ' + w['socket_errors'] if w['socket_errors'] else ''}")
@@ -372,6 +374,10 @@ def section_listener() -> None:
         if p.poll() is None:
             p.kill()
     delivered = next((int(x.split("\t")[1]) for x in tail.splitlines() if x.startswith("delivered\t")), -1)
+    # Correctness, not timing: every callback accepted and delivered as one event.
+    if any(w["non2xx"] for w in results) or delivered < total:
+        raise SystemExit(f"listener: {sum(w['non2xx'] for w in results)} refused callbacks, "
+                         f"{delivered} events for {total} requests")
     rps = statistics.median(w["rps"] for w in results)
     p50 = statistics.median(w.get("p50", float("nan")) for w in results)
     p99 = statistics.median(w.get("p99", float("nan")) for w in results)

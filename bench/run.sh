@@ -34,6 +34,10 @@ if [ ! -f /usr/include/cjson/cJSON.h ]; then
   if [ -z "${CTT_APT_UPDATED:-}" ]; then apt-get update -qq; export CTT_APT_UPDATED=1; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcjson-dev >/dev/null
 fi
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  if [ -z "${CTT_APT_UPDATED:-}" ]; then apt-get update -qq; export CTT_APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+fi
 command -v cargo >/dev/null || { echo "cargo is required (rustup, stable toolchain)" >&2; exit 1; }
 
 echo "--- building ($PROFILE): ctt, libctt.so, ctt-bench"

@@ -240,15 +240,27 @@ fn parse(o: &Opts) {
             serde_json::from_slice(black_box(body)).unwrap_or_else(|e| die(&format!("serde: {e}")));
         black_box(&r);
     };
+    // The same structs through serde_path_to_error (what the core uses to name the failing
+    // field): isolates the cost of path tracking on the happy path.
+    let tracked = |body: &[u8]| {
+        let de = &mut serde_json::Deserializer::from_slice(black_box(body));
+        let r: PlainPayload =
+            serde_path_to_error::deserialize(de).unwrap_or_else(|e| die(&format!("tracked: {e}")));
+        black_box(&r);
+    };
     for (_, body) in &payloads {
         time_per_op(iters / 10 + 1, || core(body));
         time_per_op(iters / 10 + 1, || plain(body));
+        time_per_op(iters / 10 + 1, || tracked(body));
     }
     for round in 0..rounds {
         for (case, body) in &payloads {
-            let a = ("Rust ctt-core parse_authentication_result", &core as &dyn Fn(&[u8]));
-            let b = ("Rust serde_json typed structs (same fields)", &plain as &dyn Fn(&[u8]));
-            let order = if round % 2 == 0 { [a, b] } else { [b, a] };
+            let mut order = [
+                ("Rust ctt-core parse_authentication_result", &core as &dyn Fn(&[u8])),
+                ("Rust serde_json typed structs (same fields)", &plain as &dyn Fn(&[u8])),
+                ("Rust serde_json + serde_path_to_error, same structs", &tracked as &dyn Fn(&[u8])),
+            ];
+            order.rotate_left(round % 3);
             for (name, f) in order {
                 emit("parse", name, case, round, time_per_op(iters, || f(body)));
             }

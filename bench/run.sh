@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite: ctt against what users would use instead, side by side, in one run.
 #
-#   bench/run.sh                  full run (release builds; ~10 min); output also saved to
+#   bench/run.sh                  full run (release builds, then ~6 min); output also saved to
 #                                 bench/results/<UTC date>.txt
 #   bench/run.sh --smoke          a few seconds of tiny N (debug builds, reused from the tests):
 #                                 checks that every contender runs; figures are meaningless

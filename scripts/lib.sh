@@ -14,6 +14,9 @@ summary() {
   echo
   echo "=== all layers passed ==="
   printf '  %s\n' "${CTT_LAYERS_PASSED[@]}"
+  # A plain closing line for tools that read the last runner line (each layer's own runners
+  # print their test counts above).
+  echo "layers: ${#CTT_LAYERS_PASSED[@]} passed, 0 failed"
 }
 
 # need_cmd CMD DEBIAN_PACKAGE: installs the package when the command is missing.

@@ -115,7 +115,7 @@ run_test() {
   mount_into "$ROOT"
   local rc=0
   in_root "$ROOT" /bin/sh -c "cd /work/ctt-swift && CTT_FIXTURES_DIR=/work/ctt-swift/fixtures \
-      LD_LIBRARY_PATH=/work/ctt-swift/lib swift test -Xlinker -L/work/ctt-swift/lib \
+      LD_LIBRARY_PATH=/work/ctt-swift/lib swift test --disable-swift-testing -Xlinker -L/work/ctt-swift/lib \
       -Xlinker -rpath=/work/ctt-swift/lib ${CTT_SWIFT_TEST_ARGS:-}" || rc=$?
   cleanup
   return $rc

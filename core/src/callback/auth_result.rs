@@ -162,13 +162,9 @@ pub fn parse_authentication_result(body: &[u8]) -> Result<AuthenticationResult> 
 /// Nulls, missing optional fields and unknown fields are fine; a missing or empty access token,
 /// invalid JSON or a wrong type (the error names the field) is [`ErrorKind::MalformedCallback`].
 pub fn parse_authentication_result_at(body: &[u8], received_at: SystemTime) -> Result<AuthenticationResult> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    let wire: Wire = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let detail = scrub(&e.into_inner().to_string());
-        let place = if path == "." { String::new() } else { format!(" at `{path}`") };
-        Error::new(ErrorKind::MalformedCallback, format!("invalid authentication result{place}: {detail}"))
-    })?;
+    // The fast path parses directly; only a failure pays for a second, path-tracking parse
+    // that names the offending field.
+    let wire: Wire = serde_json::from_slice(body).map_err(|_| describe_json_error(body))?;
     let missing = || {
         Error::new(
             ErrorKind::MalformedCallback,
@@ -210,6 +206,20 @@ pub fn parse_authentication_result_at(body: &[u8], received_at: SystemTime) -> R
         claims,
         tenant_mismatch,
     })
+}
+
+/// The error for a body that did not parse, naming the field where it went wrong.
+fn describe_json_error(body: &[u8]) -> Error {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let detail = match serde_path_to_error::deserialize::<_, Wire>(de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            let place = if path == "." { String::new() } else { format!(" at `{path}`") };
+            format!("{place}: {}", scrub(&e.into_inner().to_string()))
+        }
+        Ok(_) => String::new(),
+    };
+    Error::new(ErrorKind::MalformedCallback, format!("invalid authentication result{detail}"))
 }
 
 /// serde_json quotes the offending value (`invalid type: string "eyJ…", expected a boolean`);

@@ -135,16 +135,26 @@ pub trait ReplayGuard: Send + Sync + fmt::Debug {
 /// An in-process [`ReplayGuard`] that forgets nonces once their token could no longer verify.
 #[derive(Debug, Default)]
 pub struct MemoryReplayGuard {
-    seen: Mutex<HashMap<[u8; 16], SystemTime>>,
+    seen: Mutex<Seen>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    nonces: HashMap<[u8; 16], SystemTime>,
+    /// The size at which expired nonces are swept next: twice the live count after a sweep, so
+    /// sweeping costs O(1) amortised per callback however many tokens are live.
+    sweep_at: usize,
 }
 
 impl ReplayGuard for MemoryReplayGuard {
     fn first_use(&self, nonce: &[u8; 16], forget_after: SystemTime) -> bool {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let now = SystemTime::now();
-        if seen.len() > 1024 {
-            seen.retain(|_, until| *until > now);
+        if guard.nonces.len() >= guard.sweep_at.max(1024) {
+            guard.nonces.retain(|_, until| *until > now);
+            guard.sweep_at = guard.nonces.len() * 2;
         }
+        let seen = &mut guard.nonces;
         match seen.get(nonce) {
             Some(until) if *until > now => false,
             _ => {
@@ -439,6 +449,28 @@ mod tests {
         let tok = s.issue(ActionType::Registration, "Acme").unwrap();
         assert!(s.verify(&tok).is_ok());
         assert_eq!(rejection(s.verify(&tok)), Rejection::Replayed);
+    }
+
+    #[test]
+    fn memory_guard_sweeps_expired_nonces_and_keeps_live_ones() {
+        let guard = MemoryReplayGuard::default();
+        let past = SystemTime::now() - Duration::from_secs(1);
+        let future = SystemTime::now() + Duration::from_secs(3600);
+        let nonce = |i: u32| {
+            let mut n = [0u8; 16];
+            n[..4].copy_from_slice(&i.to_be_bytes());
+            n
+        };
+        for i in 0..3000 {
+            assert!(guard.first_use(&nonce(i), past));
+        }
+        assert!(guard.seen.lock().unwrap().nonces.len() <= 1024, "expired nonces are swept");
+        for i in 10_000..12_000 {
+            assert!(guard.first_use(&nonce(i), future));
+        }
+        for i in 10_000..12_000 {
+            assert!(!guard.first_use(&nonce(i), future), "a live nonce is never forgotten");
+        }
     }
 
     #[test]

@@ -66,7 +66,9 @@ if [ "$kotlin_rc" -ne 0 ]; then
 fi
 [ "$k_tests" -gt 0 ] || { echo "Kotlin suite ran no test" >&2; exit 1; }
 [ "$k_skip" -eq 0 ] || { echo "Kotlin suite skipped $k_skip test(s)" >&2; exit 1; }
-unzip -l bindings/kotlin/target/ctt-kotlin-0.1.0.jar | grep -q ' linux-x86-64/libctt_uniffi.so$' \
+# grep without -q reads all of unzip's output: with -q it may exit first and, under pipefail,
+# unzip's SIGPIPE would fail the check at random.
+unzip -l bindings/kotlin/target/ctt-kotlin-0.1.0.jar | grep ' linux-x86-64/libctt_uniffi.so$' >/dev/null \
   || { echo "the jar does not carry linux-x86-64/libctt_uniffi.so" >&2; exit 1; }
 counts Kotlin "$k_tests" 0
 

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use clap::ValueEnum;
+use ctt_core::escape_control;
 use serde_json::Value;
 
 use crate::fail::{one_line, Failure};
@@ -66,7 +67,8 @@ pub fn eprintln_safe(text: &str) {
 
 /// A one-paragraph human rendering of an event's JSON (see `CallbackEvent::to_json`).
 pub fn event_text(ev: &Value) -> String {
-    let s = |v: &Value| v.as_str().map(str::to_owned);
+    // Every string here comes from a callback: escape control characters before printing.
+    let s = |v: &Value| v.as_str().map(|t| escape_control(t).into_owned());
     let kind = ev["kind"].as_str().unwrap_or("?");
     let mut text = match kind {
         "authenticated" => {
@@ -75,16 +77,16 @@ pub fn event_text(ev: &Value) -> String {
             if let Some(tid) = s(&ev["tenant_id"]) {
                 t.push_str(&format!("\n  tenant: {tid}"));
             }
-            if let Some(org) = ev["organization"].as_str().or(ev["organization"]["name"].as_str()) {
+            if let Some(org) = s(&ev["organization"]).or_else(|| s(&ev["organization"]["name"])) {
                 t.push_str(&format!("\n  organization: {org}"));
             }
             if let Some(exp) = ev["expires_at"].as_i64() {
                 t.push_str(&format!("\n  expires at: {exp} (unix seconds, from {})", ev["expiry_source"]));
             }
-            t.push_str(&format!("\n  access token: {}", ev["access_token"].as_str().unwrap_or("")));
+            t.push_str(&format!("\n  access token: {}", s(&ev["access_token"]).unwrap_or_default()));
             t
         }
-        _ => format!("{kind}: {}", ev["message"].as_str().unwrap_or("")),
+        _ => format!("{}: {}", escape_control(kind), s(&ev["message"]).unwrap_or_default()),
     };
     if let Some(st) = ev["state"].as_object() {
         text.push_str(&format!(

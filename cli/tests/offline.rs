@@ -136,6 +136,20 @@ fn parse_callback_consent_redirects() {
         .success()
         .stdout(predicate::str::starts_with("consent_failed: Unable to Complete"));
 
+    // A message cannot drive the terminal: control characters are printed escaped as text,
+    // while the JSON output keeps the message as received.
+    let out = ctt()
+        .args(["parse-callback", "--url", "/cb?success=ok%1b%5b2J%c2%9b31m%0aforged"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(text, "consent_succeeded: ok\\u{1b}[2J\\u{9b}31m\\u{a}forged\n");
+    let out = ctt()
+        .args(["parse-callback", "--url", "/cb?success=ok%1b%5b2J", "--output", "json"])
+        .assert()
+        .success();
+    assert_eq!(json_lines(&out.get_output().stdout)[0]["message"], "ok\u{1b}[2J");
+
     let out =
         ctt().args(["parse-callback", "--url", "/cb?nothing=here", "--output", "json"]).assert().code(1);
     assert_eq!(json_lines(&out.get_output().stdout)[0]["error"]["kind"], "malformed_callback");

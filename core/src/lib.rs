@@ -37,6 +37,7 @@ pub mod plan;
 pub mod response;
 pub mod secret;
 pub mod state;
+pub mod text;
 pub mod validate;
 
 pub use action::{ActionType, CallbackStyle, Requirement, Service};
@@ -62,6 +63,7 @@ pub use secret::{Secret, REDACTED};
 pub use state::{
     FlowSigner, FlowState, MemoryReplayGuard, Rejection, ReplayGuard, StatePlacement, DEFAULT_STATE_PARAM,
 };
+pub use text::escape_control;
 pub use validate::{validate_enterprise_name, validate_redirect_url};
 
 /// The crate version.

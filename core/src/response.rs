@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 use url::Url;
 
 use crate::error::{snippet, Error, ErrorKind, Result};
+use crate::text::escape_control;
 
 /// A consent URL taken apart (for Microsoft authorize URLs, and the mock's look-alike).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,20 +47,38 @@ pub fn inspect_consent_url(url: &str) -> Result<ConsentUrl> {
 }
 
 fn consent_url_from(original: &str, parsed: &Url) -> ConsentUrl {
-    let get = |name: &str| parsed.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
     let path = parsed.path().to_ascii_lowercase();
-    ConsentUrl {
+    let mut c = ConsentUrl {
         url: original.to_owned(),
         host: parsed.host_str().unwrap_or("").to_owned(),
         is_authorize: path.contains("/oauth2/") && path.trim_end_matches('/').ends_with("/authorize"),
-        client_id: get("client_id"),
-        response_type: get("response_type"),
-        response_mode: get("response_mode"),
-        scopes: get("scope").map(|s| s.split_whitespace().map(str::to_owned).collect()).unwrap_or_default(),
-        state: get("state"),
-        nonce: get("nonce"),
-        redirect_uri: get("redirect_uri"),
+        client_id: None,
+        response_type: None,
+        response_mode: None,
+        scopes: Vec::new(),
+        state: None,
+        nonce: None,
+        redirect_uri: None,
+    };
+    // One pass over the query; the first occurrence of a parameter wins.
+    let mut scope = None;
+    for (k, v) in parsed.query_pairs() {
+        let slot = match k.as_ref() {
+            "client_id" => &mut c.client_id,
+            "response_type" => &mut c.response_type,
+            "response_mode" => &mut c.response_mode,
+            "scope" => &mut scope,
+            "state" => &mut c.state,
+            "nonce" => &mut c.nonce,
+            "redirect_uri" => &mut c.redirect_uri,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(v.into_owned());
+        }
     }
+    c.scopes = scope.map(|s| s.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+    c
 }
 
 /// An absolute https URL, or http on a loopback host; the reason otherwise.
@@ -161,7 +180,7 @@ pub(crate) fn status_error(status: u16, body: &str, retry_after: Option<&str>) -
 }
 
 /// The server's message: a JSON object's `message`/`error_description`/`error`/`detail`/`title`,
-/// or short plain text; never HTML.
+/// or short plain text; never HTML; control characters escaped (it goes into error messages).
 pub(crate) fn extract_message(body: &str) -> Option<String> {
     let t = body.trim();
     if t.is_empty() || t.starts_with('<') {
@@ -171,9 +190,9 @@ pub(crate) fn extract_message(body: &str) -> Option<String> {
         return ["message", "error_description", "error", "detail", "title"]
             .iter()
             .find_map(|k| o.get(*k).and_then(|v| v.as_str()))
-            .map(snippet);
+            .map(|m| escape_control(&snippet(m)).into_owned());
     }
-    Some(snippet(t))
+    Some(escape_control(&snippet(t)).into_owned())
 }
 
 /// `Retry-After` as delta-seconds or an HTTP date (a date in the past is zero).
@@ -216,6 +235,8 @@ mod tests {
         let e = parse_action_url_response(418, "<html>", None).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::UnexpectedStatus);
         assert!(!e.message().contains("html"));
+        let e = parse_action_url_response(503, "busy\u{1b}[2J\nretry", None).unwrap_err();
+        assert!(e.message().ends_with(": busy\\u{1b}[2J\\u{a}retry"), "{}", e.message());
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// What the Global Admin's consent came to.
+/// What the Global Admin's consent came to. Messages are kept exactly as received; pass them
+/// through [`escape_control`](crate::escape_control) before printing them to a terminal or log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConsentOutcome {
     /// `?success=<message>`.

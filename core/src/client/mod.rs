@@ -233,10 +233,17 @@ impl ClientBuilder {
         let http = http
             .build()
             .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot build the HTTP client: {e}")))?;
+        // The base ends in '/' and the paths are fixed relative paths of ours.
+        let join = |path: &str| {
+            base.join(path).map_err(|e| Error::invalid_input("baseUrl", format!("cannot be extended ({e})")))
+        };
+        let (action_endpoint, token_endpoint) = (join("enterprise/getActionItemUrl")?, join("oauth/token")?);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base,
+                action_endpoint,
+                token_endpoint,
                 credentials,
                 cache: TokenCache::default(),
                 timeout: self.timeout,
@@ -267,6 +274,9 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     base: Url,
+    /// Joined once: a per-call `Url::join` is measurable next to a loopback round trip.
+    action_endpoint: Url,
+    token_endpoint: Url,
     credentials: Credentials,
     cache: TokenCache,
     timeout: Duration,
@@ -295,21 +305,16 @@ impl Client {
         self.inner.base.as_str()
     }
 
-    fn endpoint(&self, path: &str) -> Url {
-        // The base always ends in '/', and `path` is a fixed relative path of ours.
-        self.inner.base.join(path).unwrap_or_else(|_| self.inner.base.clone())
-    }
-
     /// Asks for an action URL. Validates the request first; retries per the policy; refreshes a
     /// password-grant token once on a 401; fails with [`ErrorKind::Timeout`] at the deadline.
     pub async fn get_action_item_url(&self, request: &ActionUrlRequest) -> Result<ActionUrl> {
         let (name, redirect, state_token) = request.prepare()?;
-        let body = serde_json::json!({
-            "actionType": request.action_type.as_str(),
-            "enterpriseName": name,
-            "redirectUrl": redirect.as_str(),
+        let body = serde_json::to_string(&ActionBody {
+            action_type: request.action_type.as_str(),
+            enterprise_name: &name,
+            redirect_url: redirect.as_str(),
         })
-        .to_string();
+        .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot encode the request: {e}")))?;
         let deadline = Instant::now() + self.inner.timeout;
         let call = self.inner.retry.run(deadline, |_| self.post_action(&body));
         let mut url = self.within(deadline, call).await?;
@@ -384,7 +389,7 @@ impl Client {
                         let resp = self
                             .inner
                             .http
-                            .post(self.endpoint("oauth/token"))
+                            .post(self.inner.token_endpoint.clone())
                             .basic_auth(client_id, Some(client_secret.expose()))
                             .header(ACCEPT, "application/json")
                             .form(&form)
@@ -427,7 +432,7 @@ impl Client {
             let resp = self
                 .inner
                 .http
-                .post(self.endpoint("enterprise/getActionItemUrl"))
+                .post(self.inner.action_endpoint.clone())
                 .bearer_auth(token.expose())
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .header(ACCEPT, HeaderValue::from_static("text/plain, application/json"))
@@ -442,7 +447,9 @@ impl Client {
                 token = self.bearer().await?;
                 continue;
             }
-            let text = text.replace(token.expose(), REDACTED);
+            // A server echoing the caller's token must not put it into an error message.
+            let text =
+                if text.contains(token.expose()) { text.replace(token.expose(), REDACTED) } else { text };
             return parse_action_url_response(status, &text, retry_after.as_deref());
         }
         unreachable!("the loop returns on its second pass")
@@ -463,11 +470,21 @@ impl Client {
     }
 }
 
+/// The `getActionItemUrl` request body.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ActionBody<'a> {
+    action_type: &'a str,
+    enterprise_name: &'a str,
+    redirect_url: &'a str,
+}
+
 /// Reads status, `Retry-After` and at most [`MAX_RESPONSE_BYTES`] of body.
 async fn read(mut resp: reqwest::Response) -> Result<(u16, Option<String>, String)> {
     let status = resp.status().as_u16();
     let retry_after = resp.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let mut body = Vec::new();
+    let mut body =
+        Vec::with_capacity(resp.content_length().map_or(0, |n| n.min(MAX_RESPONSE_BYTES as u64) as usize));
     while let Some(chunk) = resp.chunk().await.map_err(transport)? {
         if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
             return Err(Error::new(
@@ -478,7 +495,8 @@ async fn read(mut resp: reqwest::Response) -> Result<(u16, Option<String>, Strin
         }
         body.extend_from_slice(&chunk);
     }
-    Ok((status, retry_after, String::from_utf8_lossy(&body).into_owned()))
+    let text = String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok((status, retry_after, text))
 }
 
 fn transport(e: reqwest::Error) -> Error {

@@ -1,10 +1,11 @@
 //! Callbacks: the handler, the event it produces, and the redirect and JSON parsers.
 
 use std::ffi::{c_char, CString};
+use std::sync::OnceLock;
 
 use ctt_core::{
     AuthenticationResult, CallbackEvent, CallbackHandler, CallbackRequest, ConsentOutcome, ConsentRedirect,
-    EventKind, ExpirySource, Secret, StatePlacement,
+    EventKind, ExpirySource, Secret, StatePlacement, TokenClaims,
 };
 
 use crate::error::*;
@@ -50,38 +51,97 @@ struct Consent {
     params: Vec<(CString, CString)>,
 }
 
-#[derive(Debug)]
-struct User {
-    displayable_id: Option<CString>,
-    identity_provider: Option<CString>,
-    tenant_id: Option<CString>,
-    unique_id: Option<CString>,
-    given_name: Option<CString>,
-    family_name: Option<CString>,
+/// The plain strings of an authenticated event that getters point at.
+#[derive(Debug, Clone, Copy)]
+enum AuthField {
+    AccessTokenType,
+    Organization,
+    OfficeUserType,
+    TenantId,
+    ResellerId,
+    UserDisplayableId,
+    UserIdentityProvider,
+    UserTenantId,
+    UserUniqueId,
+    UserGivenName,
+    UserFamilyName,
+    ClaimTid,
+    ClaimOid,
+    ClaimUpn,
+    ClaimPreferredUsername,
+    ClaimAudience,
+    ClaimIssuer,
 }
 
+const AUTH_FIELDS: usize = AuthField::ClaimIssuer as usize + 1;
+
+/// Every [`AuthField`] of one result as C strings, NUL-terminated one after the other in a single
+/// buffer (one allocation for all of them). `at[field]` is the offset of the field's first byte,
+/// `usize::MAX` when the value is absent. Never mutated once built, so the pointers handed out
+/// stay valid as long as the event.
 #[derive(Debug)]
-struct Claims {
-    exp: Option<i64>,
-    tid: Option<CString>,
-    oid: Option<CString>,
-    upn: Option<CString>,
-    preferred_username: Option<CString>,
-    audience: Option<CString>,
-    issuer: Option<CString>,
+struct AuthStrings {
+    buf: Vec<u8>,
+    at: [usize; AUTH_FIELDS],
+}
+
+impl AuthStrings {
+    fn of(r: &AuthenticationResult) -> AuthStrings {
+        let u = r.user_info.as_ref();
+        let c = r.claims.as_ref();
+        // In `AuthField` order.
+        let values: [Option<&str>; AUTH_FIELDS] = [
+            r.access_token_type.as_deref(),
+            r.organization.as_deref(),
+            r.office_user_type.as_ref().map(|t| t.as_str()),
+            r.effective_tenant_id(),
+            r.reseller_id.as_deref(),
+            u.and_then(|u| u.displayable_id.as_deref()),
+            u.and_then(|u| u.identity_provider.as_deref()),
+            u.and_then(|u| u.tenant_id.as_deref()),
+            u.and_then(|u| u.unique_id.as_deref()),
+            u.and_then(|u| u.given_name.as_deref()),
+            u.and_then(|u| u.family_name.as_deref()),
+            c.and_then(|c| c.tid.as_deref()),
+            c.and_then(|c| c.oid.as_deref()),
+            c.and_then(|c| c.upn.as_deref()),
+            c.and_then(|c| c.preferred_username.as_deref()),
+            c.and_then(|c| c.audience.as_deref()),
+            c.and_then(|c| c.issuer.as_deref()),
+        ];
+        let mut buf = Vec::with_capacity(values.iter().flatten().map(|s| s.len() + 1).sum());
+        let mut at = [usize::MAX; AUTH_FIELDS];
+        for (slot, value) in at.iter_mut().zip(values) {
+            if let Some(s) = value {
+                *slot = buf.len();
+                push_c_str(&mut buf, s);
+            }
+        }
+        AuthStrings { buf, at }
+    }
+
+    fn ptr(&self, f: AuthField) -> *const c_char {
+        self.buf.get(self.at[f as usize]).map_or(std::ptr::null(), |b| std::ptr::from_ref(b).cast())
+    }
+}
+
+/// Appends `s` and a NUL, dropping interior NULs as [`cstring`] does (JSON's `\u0000`; no valid
+/// input has one).
+fn push_c_str(buf: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    if bytes.contains(&0) {
+        buf.extend(bytes.iter().copied().filter(|b| *b != 0));
+    } else {
+        buf.extend_from_slice(bytes);
+    }
+    buf.push(0);
+}
+
+/// The token's `scp` and `roles` claims as C strings.
+#[derive(Debug, Default)]
+struct ClaimLists {
     scopes: Vec<CString>,
     roles: Vec<CString>,
-}
-
-#[derive(Debug)]
-struct Auth {
-    access_token_type: Option<CString>,
-    organization: Option<CString>,
-    office_user_type: Option<CString>,
-    tenant_id: Option<CString>,
-    reseller_id: Option<CString>,
-    user: Option<User>,
-    claims: Option<Claims>,
 }
 
 /// What a callback meant: an authentication result (registration, admin login) or a consent
@@ -89,14 +149,19 @@ struct Auth {
 /// to share between threads. Strings are borrowed from the handle (valid until
 /// `ctt_event_free`); absent values read as NULL (strings) or `*out_present == false`. The
 /// tokens are only reachable through `ctt_event_copy_*_token` and are wiped on free.
+//
+// Creating an event only wraps the core's event: the C strings (and the JSON text) are built at
+// the first getter that needs them, each group once (`OnceLock`: two threads reading the same
+// event at once both get the one value), and kept until the event is freed.
 #[derive(Debug)]
 pub struct ctt_event {
     event: CallbackEvent,
     kind: ctt_event_kind,
-    json: CString,
-    consent: Option<Consent>,
-    auth: Option<Auth>,
-    state: Option<ctt_flow_state>,
+    json: OnceLock<CString>,
+    consent: OnceLock<Consent>,
+    auth: OnceLock<AuthStrings>,
+    claim_lists: OnceLock<ClaimLists>,
+    state: OnceLock<Option<ctt_flow_state>>,
 }
 
 fn consent_of(r: &ConsentRedirect) -> Consent {
@@ -115,35 +180,6 @@ fn consent_of(r: &ConsentRedirect) -> Consent {
     }
 }
 
-fn auth_of(r: &AuthenticationResult) -> Auth {
-    Auth {
-        access_token_type: opt_cstring(r.access_token_type.as_deref()),
-        organization: opt_cstring(r.organization.as_deref()),
-        office_user_type: opt_cstring(r.office_user_type.as_ref().map(|t| t.as_str())),
-        tenant_id: opt_cstring(r.effective_tenant_id()),
-        reseller_id: opt_cstring(r.reseller_id.as_deref()),
-        user: r.user_info.as_ref().map(|u| User {
-            displayable_id: opt_cstring(u.displayable_id.as_deref()),
-            identity_provider: opt_cstring(u.identity_provider.as_deref()),
-            tenant_id: opt_cstring(u.tenant_id.as_deref()),
-            unique_id: opt_cstring(u.unique_id.as_deref()),
-            given_name: opt_cstring(u.given_name.as_deref()),
-            family_name: opt_cstring(u.family_name.as_deref()),
-        }),
-        claims: r.claims.as_ref().map(|c| Claims {
-            exp: c.exp,
-            tid: opt_cstring(c.tid.as_deref()),
-            oid: opt_cstring(c.oid.as_deref()),
-            upn: opt_cstring(c.upn.as_deref()),
-            preferred_username: opt_cstring(c.preferred_username.as_deref()),
-            audience: opt_cstring(c.audience.as_deref()),
-            issuer: opt_cstring(c.issuer.as_deref()),
-            scopes: c.scopes.iter().map(|s| cstring(s)).collect(),
-            roles: c.roles.iter().map(|s| cstring(s)).collect(),
-        }),
-    }
-}
-
 impl ctt_event {
     pub(crate) fn from_core(event: CallbackEvent) -> ctt_event {
         let kind = match event.kind() {
@@ -151,17 +187,14 @@ impl ctt_event {
             EventKind::ConsentSucceeded => ctt_event_kind::CTT_EVENT_CONSENT_SUCCEEDED,
             EventKind::ConsentFailed => ctt_event_kind::CTT_EVENT_CONSENT_FAILED,
         };
-        let (consent, auth) = match &event {
-            CallbackEvent::Consent { redirect, .. } => (Some(consent_of(redirect)), None),
-            CallbackEvent::Authenticated { result, .. } => (None, Some(auth_of(result))),
-        };
         ctt_event {
-            kind,
-            json: cstring(&event.to_json().to_string()),
-            consent,
-            auth,
-            state: event.state().map(ctt_flow_state::from_core),
             event,
+            kind,
+            json: OnceLock::new(),
+            consent: OnceLock::new(),
+            auth: OnceLock::new(),
+            claim_lists: OnceLock::new(),
+            state: OnceLock::new(),
         }
     }
 
@@ -174,6 +207,33 @@ impl ctt_event {
             CallbackEvent::Authenticated { result, .. } => Some(result),
             CallbackEvent::Consent { .. } => None,
         }
+    }
+
+    fn consent(&self) -> Option<&Consent> {
+        match &self.event {
+            CallbackEvent::Consent { redirect, .. } => {
+                Some(self.consent.get_or_init(|| consent_of(redirect)))
+            }
+            CallbackEvent::Authenticated { .. } => None,
+        }
+    }
+
+    /// The pointer to an authenticated event's string, NULL when absent or for a consent event.
+    fn auth_str(&self, f: AuthField) -> *const c_char {
+        self.result().map_or(std::ptr::null(), |r| self.auth.get_or_init(|| AuthStrings::of(r)).ptr(f))
+    }
+
+    fn claims(&self) -> Option<&TokenClaims> {
+        self.result().and_then(|r| r.claims.as_ref())
+    }
+
+    fn claim_lists(&self) -> &ClaimLists {
+        self.claim_lists.get_or_init(|| {
+            self.claims().map_or_else(ClaimLists::default, |c| ClaimLists {
+                scopes: c.scopes.iter().map(|s| cstring(s)).collect(),
+                roles: c.roles.iter().map(|s| cstring(s)).collect(),
+            })
+        })
     }
 }
 
@@ -388,7 +448,11 @@ pub unsafe extern "C" fn ctt_event_is_success(event: *const ctt_event, out: *mut
 #[no_mangle]
 pub unsafe extern "C" fn ctt_event_to_json(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| e.json.as_ptr()) }
+    unsafe {
+        str_getter(event, "event", out, |e| {
+            e.json.get_or_init(|| cstring(&e.event.to_json().to_string())).as_ptr()
+        })
+    }
 }
 
 /// Points `*out` at the verified flow state (borrowed from the event: do not free it), or NULL
@@ -401,7 +465,8 @@ pub unsafe extern "C" fn ctt_event_state(
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (e, out) = unsafe { (handle(event, "event")?, out_cptr(out, "out")?) };
-        *out = e.state.as_ref().map_or(std::ptr::null(), |s| s as *const ctt_flow_state);
+        let state = e.state.get_or_init(|| e.event.state().map(ctt_flow_state::from_core));
+        *out = state.as_ref().map_or(std::ptr::null(), |s| s as *const ctt_flow_state);
         Ok(())
     })
 }
@@ -409,7 +474,7 @@ pub unsafe extern "C" fn ctt_event_state(
 // consent events
 
 fn consent_str(e: &ctt_event, f: impl FnOnce(&Consent) -> *const c_char) -> *const c_char {
-    e.consent.as_ref().map_or(std::ptr::null(), f)
+    e.consent().map_or(std::ptr::null(), f)
 }
 
 /// Points `*out` at a consent event's message (the vendor's success message, or the failure:
@@ -456,7 +521,10 @@ pub unsafe extern "C" fn ctt_event_param_count(event: *const ctt_event, out_len:
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (e, out) = unsafe { (handle(event, "event")?, out_val(out_len, "out_len")?) };
-        *out = e.consent.as_ref().map_or(0, |c| c.params.len());
+        *out = match &e.event {
+            CallbackEvent::Consent { redirect, .. } => redirect.params.len(),
+            CallbackEvent::Authenticated { .. } => 0,
+        };
         Ok(())
     })
 }
@@ -475,7 +543,7 @@ pub unsafe extern "C" fn ctt_event_param(
         let (e, name, value) = unsafe {
             (handle(event, "event")?, out_cptr(out_name, "out_name")?, out_cptr(out_value, "out_value")?)
         };
-        let params = e.consent.as_ref().map_or(&[][..], |c| &c.params[..]);
+        let params = e.consent().map_or(&[][..], |c| &c.params[..]);
         let (k, v) = params
             .get(index)
             .ok_or_else(|| invalid("index", format!("{index} is past the {} parameters", params.len())))?;
@@ -496,7 +564,7 @@ pub unsafe extern "C" fn ctt_event_param_value(
         // SAFETY: per the header's pointer contract.
         let (e, name, out) =
             unsafe { (handle(event, "event")?, str_arg(name, "name")?, out_cptr(out, "out")?) };
-        let params = e.consent.as_ref().map_or(&[][..], |c| &c.params[..]);
+        let params = e.consent().map_or(&[][..], |c| &c.params[..]);
         *out = params
             .iter()
             .find(|(k, _)| k.to_bytes() == name.as_bytes())
@@ -588,10 +656,6 @@ pub unsafe extern "C" fn ctt_event_copy_refresh_token(
 
 // authenticated events: plain fields
 
-fn auth_str(e: &ctt_event, f: impl FnOnce(&Auth) -> *const c_char) -> *const c_char {
-    e.auth.as_ref().map_or(std::ptr::null(), f)
-}
-
 /// # Safety
 /// The pointers follow the header's pointer contract.
 unsafe fn opt_i64(
@@ -637,7 +701,7 @@ pub unsafe extern "C" fn ctt_event_access_token_type(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| auth_str(e, |a| opt_ptr(&a.access_token_type))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::AccessTokenType)) }
 }
 
 /// Reads `expiresOn` exactly as sent (its meaning is ambiguous: see `ctt_event_expires_at`).
@@ -692,7 +756,7 @@ pub unsafe extern "C" fn ctt_event_organization(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| auth_str(e, |a| opt_ptr(&a.organization))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::Organization)) }
 }
 
 /// Points `*out` at `officeUserType` as sent (`"GLOBAL_ADMIN"`, …), or NULL.
@@ -702,7 +766,7 @@ pub unsafe extern "C" fn ctt_event_office_user_type(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| auth_str(e, |a| opt_ptr(&a.office_user_type))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::OfficeUserType)) }
 }
 
 /// Points `*out` at the effective tenant: the token's `tid`, else `userInfo.tenantId`, else the
@@ -710,7 +774,7 @@ pub unsafe extern "C" fn ctt_event_office_user_type(
 #[no_mangle]
 pub unsafe extern "C" fn ctt_event_tenant_id(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| auth_str(e, |a| opt_ptr(&a.tenant_id))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::TenantId)) }
 }
 
 /// Points `*out` at `msalAuthenticationResult.resellerId`, or NULL.
@@ -720,7 +784,7 @@ pub unsafe extern "C" fn ctt_event_reseller_id(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| auth_str(e, |a| opt_ptr(&a.reseller_id))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::ResellerId)) }
 }
 
 /// Reads `companyAdmin`.
@@ -766,13 +830,9 @@ pub unsafe extern "C" fn ctt_event_has_user(event: *const ctt_event, out: *mut b
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (e, out) = unsafe { (handle(event, "event")?, out_val(out, "out")?) };
-        *out = e.auth.as_ref().is_some_and(|a| a.user.is_some());
+        *out = e.result().is_some_and(|r| r.user_info.is_some());
         Ok(())
     })
-}
-
-fn user_str(e: &ctt_event, f: impl FnOnce(&User) -> *const c_char) -> *const c_char {
-    e.auth.as_ref().and_then(|a| a.user.as_ref()).map_or(std::ptr::null(), f)
 }
 
 /// Points `*out` at `userInfo.displayableId` (usually the admin's UPN), or NULL.
@@ -782,7 +842,7 @@ pub unsafe extern "C" fn ctt_event_user_displayable_id(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| user_str(e, |u| opt_ptr(&u.displayable_id))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::UserDisplayableId)) }
 }
 
 /// Points `*out` at `userInfo.identityProvider`, or NULL.
@@ -792,7 +852,7 @@ pub unsafe extern "C" fn ctt_event_user_identity_provider(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| user_str(e, |u| opt_ptr(&u.identity_provider))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::UserIdentityProvider)) }
 }
 
 /// Points `*out` at `userInfo.tenantId`, or NULL.
@@ -802,7 +862,7 @@ pub unsafe extern "C" fn ctt_event_user_tenant_id(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| user_str(e, |u| opt_ptr(&u.tenant_id))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::UserTenantId)) }
 }
 
 /// Points `*out` at `userInfo.uniqueId`, or NULL.
@@ -812,7 +872,7 @@ pub unsafe extern "C" fn ctt_event_user_unique_id(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| user_str(e, |u| opt_ptr(&u.unique_id))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::UserUniqueId)) }
 }
 
 /// Points `*out` at `userInfo.givenName`, or NULL.
@@ -822,7 +882,7 @@ pub unsafe extern "C" fn ctt_event_user_given_name(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| user_str(e, |u| opt_ptr(&u.given_name))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::UserGivenName)) }
 }
 
 /// Points `*out` at `userInfo.familyName`, or NULL.
@@ -832,7 +892,7 @@ pub unsafe extern "C" fn ctt_event_user_family_name(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| user_str(e, |u| opt_ptr(&u.family_name))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::UserFamilyName)) }
 }
 
 /// Sets `*out` to whether the access token is a JWT whose claims could be read (unverified:
@@ -843,13 +903,9 @@ pub unsafe extern "C" fn ctt_event_has_claims(event: *const ctt_event, out: *mut
     guard(|| {
         // SAFETY: per the header's pointer contract.
         let (e, out) = unsafe { (handle(event, "event")?, out_val(out, "out")?) };
-        *out = e.auth.as_ref().is_some_and(|a| a.claims.is_some());
+        *out = e.claims().is_some();
         Ok(())
     })
-}
-
-fn claim_str(e: &ctt_event, f: impl FnOnce(&Claims) -> *const c_char) -> *const c_char {
-    e.auth.as_ref().and_then(|a| a.claims.as_ref()).map_or(std::ptr::null(), f)
 }
 
 /// Reads the token's `exp` claim (unix seconds).
@@ -860,32 +916,28 @@ pub unsafe extern "C" fn ctt_event_claim_exp(
     out: *mut i64,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe {
-        opt_i64(event, out_present, out, |e| {
-            e.auth.as_ref().and_then(|a| a.claims.as_ref()).and_then(|c| c.exp)
-        })
-    }
+    unsafe { opt_i64(event, out_present, out, |e| e.claims().and_then(|c| c.exp)) }
 }
 
 /// Points `*out` at the token's `tid` claim, or NULL.
 #[no_mangle]
 pub unsafe extern "C" fn ctt_event_claim_tid(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| claim_str(e, |c| opt_ptr(&c.tid))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::ClaimTid)) }
 }
 
 /// Points `*out` at the token's `oid` claim, or NULL.
 #[no_mangle]
 pub unsafe extern "C" fn ctt_event_claim_oid(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| claim_str(e, |c| opt_ptr(&c.oid))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::ClaimOid)) }
 }
 
 /// Points `*out` at the token's `upn` claim, or NULL.
 #[no_mangle]
 pub unsafe extern "C" fn ctt_event_claim_upn(event: *const ctt_event, out: *mut *const c_char) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| claim_str(e, |c| opt_ptr(&c.upn))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::ClaimUpn)) }
 }
 
 /// Points `*out` at the token's `preferred_username` claim, or NULL.
@@ -895,7 +947,7 @@ pub unsafe extern "C" fn ctt_event_claim_preferred_username(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| claim_str(e, |c| opt_ptr(&c.preferred_username))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::ClaimPreferredUsername)) }
 }
 
 /// Points `*out` at the token's `aud` claim, or NULL.
@@ -905,7 +957,7 @@ pub unsafe extern "C" fn ctt_event_claim_audience(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| claim_str(e, |c| opt_ptr(&c.audience))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::ClaimAudience)) }
 }
 
 /// Points `*out` at the token's `iss` claim, or NULL.
@@ -915,14 +967,18 @@ pub unsafe extern "C" fn ctt_event_claim_issuer(
     out: *mut *const c_char,
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
-    unsafe { str_getter(event, "event", out, |e| claim_str(e, |c| opt_ptr(&c.issuer))) }
+    unsafe { str_getter(event, "event", out, |e| e.auth_str(AuthField::ClaimIssuer)) }
 }
 
 fn claim_list(e: &ctt_event, roles: bool) -> &[CString] {
-    match e.auth.as_ref().and_then(|a| a.claims.as_ref()) {
-        Some(c) if roles => &c.roles,
-        Some(c) => &c.scopes,
-        None => &[],
+    if e.claims().is_none() {
+        return &[];
+    }
+    let lists = e.claim_lists();
+    if roles {
+        &lists.roles
+    } else {
+        &lists.scopes
     }
 }
 
@@ -932,7 +988,7 @@ unsafe fn list_count(event: *const ctt_event, out_len: *mut usize, roles: bool) 
     guard(|| {
         // SAFETY: per the header's pointer contract (forwarded by the caller).
         let (e, out) = unsafe { (handle(event, "event")?, out_val(out_len, "out_len")?) };
-        *out = claim_list(e, roles).len();
+        *out = e.claims().map_or(0, |c| if roles { c.roles.len() } else { c.scopes.len() });
         Ok(())
     })
 }

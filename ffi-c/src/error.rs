@@ -1,7 +1,7 @@
 //! Result codes, the thread-local last error, the panic boundary and the pointer helpers every
 //! `extern "C"` function uses.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -186,6 +186,16 @@ struct LastError {
 
 thread_local! {
     static LAST: RefCell<Option<LastError>> = const { RefCell::new(None) };
+    /// Whether `LAST` may hold an error. Every call clears the last error, and most calls
+    /// succeed: this flag (no destructor, so its access is a plain thread-local read) lets that
+    /// path skip `LAST` (whose destructor registration makes each access dearer).
+    static HAS_LAST: Cell<bool> = const { Cell::new(false) };
+}
+
+fn store_last_error(last: LastError) {
+    // `try_with`: never panic when called while the thread is being torn down.
+    let _ = LAST.try_with(|l| *l.borrow_mut() = Some(last));
+    let _ = HAS_LAST.try_with(|h| h.set(true));
 }
 
 fn to_cstring(s: impl Into<Vec<u8>>) -> CString {
@@ -240,13 +250,15 @@ pub(crate) fn set_last_error(fail: Fail) -> ctt_result {
     };
     let last =
         LastError { code, message: to_cstring(message), status, retry_after_ms: retry, field, rejection };
-    LAST.with(|l| *l.borrow_mut() = Some(last));
+    store_last_error(last);
     code
 }
 
 pub(crate) fn clear_last_error() {
     // `try_with`: never panic when called while the thread is being torn down.
-    let _ = LAST.try_with(|l| l.borrow_mut().take());
+    if HAS_LAST.try_with(|h| h.replace(false)).unwrap_or(false) {
+        let _ = LAST.try_with(|l| l.borrow_mut().take());
+    }
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -274,7 +286,7 @@ pub(crate) fn guard(f: impl FnOnce() -> FfiResult) -> ctt_result {
                 field: None,
                 rejection: ctt_rejection::CTT_REJECTION_NONE,
             };
-            let _ = LAST.try_with(|l| *l.borrow_mut() = Some(last));
+            store_last_error(last);
             ctt_result::CTT_ERR_PANIC
         }
     }

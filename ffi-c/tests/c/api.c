@@ -1,4 +1,7 @@
-/* The API's conventions: version, last error, buffers, enums, plans, signer, handler. */
+/* The API's conventions: version, last error, buffers, enums, plans, signer, handler, events
+ * shared between threads. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,12 +158,149 @@ static void test_signed_callback(void) {
   ctt_flow_signer_free(signer);
 }
 
+/* An event builds its C strings (and its JSON) at the first getter that needs them, once: every
+ * thread reading one event at the same time must get the same pointers, and they stay valid
+ * (and unchanged) until ctt_event_free. */
+enum { READERS = 4, AUTH_READS = 21, CONSENT_READS = 9 };
+
+struct reader {
+  const ctt_event *ev;
+  pthread_barrier_t *start;
+  const char *s[AUTH_READS];
+  int failures;
+};
+
+static void *read_auth(void *arg) {
+  struct reader *r = arg;
+  const ctt_event *ev = r->ev;
+  const char **s = r->s;
+  int f = 0;
+  pthread_barrier_wait(r->start);
+  f += ctt_event_to_json(ev, &s[0]) != CTT_OK;
+  f += ctt_event_access_token_type(ev, &s[1]) != CTT_OK;
+  f += ctt_event_organization(ev, &s[2]) != CTT_OK;
+  f += ctt_event_office_user_type(ev, &s[3]) != CTT_OK;
+  f += ctt_event_tenant_id(ev, &s[4]) != CTT_OK;
+  f += ctt_event_reseller_id(ev, &s[5]) != CTT_OK;
+  f += ctt_event_user_displayable_id(ev, &s[6]) != CTT_OK;
+  f += ctt_event_user_identity_provider(ev, &s[7]) != CTT_OK;
+  f += ctt_event_user_tenant_id(ev, &s[8]) != CTT_OK;
+  f += ctt_event_user_unique_id(ev, &s[9]) != CTT_OK;
+  f += ctt_event_user_given_name(ev, &s[10]) != CTT_OK;
+  f += ctt_event_user_family_name(ev, &s[11]) != CTT_OK;
+  f += ctt_event_claim_tid(ev, &s[12]) != CTT_OK;
+  f += ctt_event_claim_oid(ev, &s[13]) != CTT_OK;
+  f += ctt_event_claim_upn(ev, &s[14]) != CTT_OK;
+  f += ctt_event_claim_preferred_username(ev, &s[15]) != CTT_OK;
+  f += ctt_event_claim_audience(ev, &s[16]) != CTT_OK;
+  f += ctt_event_claim_issuer(ev, &s[17]) != CTT_OK;
+  f += ctt_event_claim_scope(ev, 0, &s[18]) != CTT_OK;
+  f += ctt_event_claim_scope(ev, 1, &s[19]) != CTT_OK;
+  f += ctt_event_claim_role(ev, 0, &s[20]) != CTT_OK;
+  r->failures = f;
+  return NULL;
+}
+
+static void *read_consent(void *arg) {
+  struct reader *r = arg;
+  const ctt_event *ev = r->ev;
+  const char **s = r->s;
+  const ctt_flow_state *st = (const ctt_flow_state *)&st;
+  int f = 0;
+  pthread_barrier_wait(r->start);
+  f += ctt_event_message(ev, &s[0]) != CTT_OK;
+  f += ctt_event_error_code(ev, &s[1]) != CTT_OK;
+  f += ctt_event_error_subcode(ev, &s[2]) != CTT_OK;
+  f += ctt_event_path(ev, &s[3]) != CTT_OK;
+  f += ctt_event_param(ev, 3, &s[4], &s[5]) != CTT_OK;
+  f += ctt_event_param_value(ev, "x", &s[6]) != CTT_OK;
+  f += ctt_event_to_json(ev, &s[7]) != CTT_OK;
+  f += ctt_event_state(ev, &st) != CTT_OK || st != NULL;
+  s[8] = "";
+  r->failures = f;
+  return NULL;
+}
+
+/* Runs `fn` on READERS threads at once against `ev`; checks that they agree pointer for pointer
+ * and returns the first reader's strings (in `first`). */
+static void read_concurrently(const ctt_event *ev, void *(*fn)(void *), int reads, const char **first) {
+  pthread_barrier_t start;
+  pthread_t th[READERS];
+  struct reader rd[READERS];
+  int i, k, same = 1;
+  memset(rd, 0, sizeof rd);
+  CHECK(pthread_barrier_init(&start, NULL, READERS) == 0);
+  for (i = 0; i < READERS; i++) {
+    rd[i].ev = ev;
+    rd[i].start = &start;
+    CHECK(pthread_create(&th[i], NULL, fn, &rd[i]) == 0);
+  }
+  for (i = 0; i < READERS; i++) {
+    pthread_join(th[i], NULL);
+    CHECK(rd[i].failures == 0);
+    for (k = 0; k < reads; k++) same &= rd[i].s[k] == rd[0].s[k];
+  }
+  CHECK(same);
+  pthread_barrier_destroy(&start);
+  for (k = 0; k < reads; k++) first[k] = rd[0].s[k];
+}
+
+static void test_shared_event(void) {
+  /* The access token is a JWT (unsigned; claims are information only). */
+  static const char body[] =
+      "{\"msalAuthenticationResult\":{\"authenticationResult\":{"
+      "\"accessToken\":\"eyJhbGciOiJub25lIn0.eyJleHAiOjE5MDAwMDAwMDAsInRpZCI6InRpZC0xIiwib2lkIjoib2lkLTEiLCJ1"
+      "cG4iOiJhZG1pbkBjb250b3NvLmNvbSIsInByZWZlcnJlZF91c2VybmFtZSI6ImFkbWluIiwic2NwIjoiVXNlci5SZWFkIE1h"
+      "aWwuU2VuZCIsInJvbGVzIjpbIlJvbGUuQSJdLCJhdWQiOiJhcGk6Ly9jdHQiLCJpc3MiOiJodHRwczovL3N0cy5leGFtcGxlLyJ9.sig\","
+      "\"accessTokenType\":\"Bearer\",\"expiresOn\":1900000000,"
+      "\"userInfo\":{\"displayableId\":\"admin@contoso.com\",\"identityProvider\":\"live.com\","
+      "\"tenantId\":\"tid-1\",\"uniqueId\":\"u-1\",\"givenName\":\"Ada\",\"familyName\":\"Lovelace\"}},"
+      "\"resellerId\":\"r-1\",\"tenantId\":\"w-1\"},"
+      "\"organization\":\"MS\\u0000FT\",\"officeUserType\":\"GLOBAL_ADMIN\",\"companyAdmin\":true}";
+  static const char *const want[AUTH_READS] = {
+      NULL, "Bearer", "MSFT", "GLOBAL_ADMIN", "tid-1", "r-1", "admin@contoso.com", "live.com", "tid-1",
+      "u-1", "Ada", "Lovelace", "tid-1", "oid-1", "admin@contoso.com", "admin", "api://ctt",
+      "https://sts.example/", "User.Read", "Mail.Send", "Role.A"};
+  const char *s[AUTH_READS], *again;
+  ctt_event *ev = NULL;
+  int k;
+  CHECK_OK(ctt_parse_authentication_result((const uint8_t *)body, sizeof body - 1, &ev));
+  read_concurrently(ev, read_auth, AUTH_READS, s);
+  CHECK(s[0] != NULL && strstr(s[0], "\"organization\":\"MS") != NULL && strstr(s[0], "[REDACTED]") != NULL);
+  /* An interior NUL (JSON's \u0000) is dropped from the C string. */
+  for (k = 1; k < AUTH_READS; k++) CHECK_STR(s[k], want[k]);
+  /* The same pointers later, from this thread too, and nothing moved. */
+  CHECK_OK(ctt_event_organization(ev, &again));
+  CHECK(again == s[2]);
+  CHECK_OK(ctt_event_to_json(ev, &again));
+  CHECK(again == s[0]);
+  CHECK_STR(s[1], "Bearer");
+  ctt_event_free(ev);
+
+  ev = NULL;
+  CHECK_OK(ctt_parse_consent_redirect(
+      "/cb?error=access_denied&error_description=Denied&error_subcode=cancel&x=1", &ev));
+  read_concurrently(ev, read_consent, CONSENT_READS, s);
+  CHECK_STR(s[0], "Denied");
+  CHECK_STR(s[1], "access_denied");
+  CHECK_STR(s[2], "cancel");
+  CHECK_STR(s[3], "/cb");
+  CHECK_STR(s[4], "x");
+  CHECK_STR(s[5], "1");
+  CHECK(s[6] == s[5]);
+  CHECK(s[7] != NULL && strstr(s[7], "\"error_code\":\"access_denied\"") != NULL);
+  CHECK_OK(ctt_event_message(ev, &again));
+  CHECK(again == s[0]);
+  ctt_event_free(ev);
+}
+
 void test_api(void) {
   test_version();
   test_last_error_and_buffers();
   test_enums();
   test_progress();
   test_signed_callback();
+  test_shared_event();
   /* _free(NULL) is a no-op for every handle type. */
   ctt_client_options_free(NULL);
   ctt_client_free(NULL);

@@ -57,11 +57,11 @@ async fn token(State(log): State<Shared>, headers: HeaderMap, body: String) -> R
         return (StatusCode::UNAUTHORIZED, r#"{"error":"invalid_client"}"#).into_response();
     }
     if !(has("grant_type", "password") && has("username", USERNAME) && has("password", PASSWORD)) {
-        return (
-            StatusCode::BAD_REQUEST,
-            r#"{"error":"invalid_grant","error_description":"Bad credentials"}"#,
-        )
-            .into_response();
+        // Like a careless server, it repeats what it was sent.
+        let given = form.iter().find(|(k, _)| k == "password").map_or("", |(_, v)| v.as_str());
+        let description = format!("Bad credentials: password {given}, client secret {CLIENT_SECRET}");
+        let body = serde_json::json!({"error": "invalid_grant", "error_description": description});
+        return (StatusCode::BAD_REQUEST, body.to_string()).into_response();
     }
     let tok = format!("issued-{}", log.token_requests);
     log.issued.push(tok.clone());
@@ -222,12 +222,17 @@ async fn bad_credentials_are_unauthorized() {
         Client::builder().base_url(&base).password_grant(CLIENT_ID, "nope", USERNAME, PASSWORD).build();
     let e = wrong_secret.unwrap().fetch_token().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unauthorized);
-    let wrong_password =
-        Client::builder().base_url(&base).password_grant(CLIENT_ID, CLIENT_SECRET, USERNAME, "x");
+    let wrong_password = Client::builder().base_url(&base).password_grant(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        USERNAME,
+        "wrong-password",
+    );
     let e = wrong_password.build().unwrap().get_action_item_url(&req()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unauthorized);
-    assert!(e.message().contains("invalid_grant"), "{}", e.message());
-    assert!(!e.to_string().contains(CLIENT_SECRET) && !format!("{e:?}").contains(PASSWORD));
+    assert!(e.message().contains("invalid_grant: Bad credentials: password [REDACTED]"), "{}", e.message());
+    let shown = format!("{e} {e:?} {}", e.body_snippet().unwrap_or(""));
+    assert!(!shown.contains(CLIENT_SECRET) && !shown.contains("wrong-password"), "{shown}");
 }
 
 #[tokio::test]

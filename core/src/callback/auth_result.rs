@@ -137,18 +137,33 @@ struct Number(i64);
 
 impl<'de> Deserialize<'de> for Number {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        use serde::de::Error as _;
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Number(n) => n
-                .as_i64()
-                .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
-                .map(Number)
-                .ok_or_else(|| D::Error::custom("number out of range")),
-            serde_json::Value::String(s) => {
-                s.trim().parse::<i64>().map(Number).map_err(|_| D::Error::custom("expected a number"))
+        // A visitor rather than `serde_json::Value`: no intermediate value per number.
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Number;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number")
             }
-            _ => Err(D::Error::custom("expected a number")),
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Number, E> {
+                Ok(Number(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Number, E> {
+                // Past i64::MAX saturates, as a float would.
+                Ok(Number(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Number, E> {
+                // Fractions are truncated; `as` saturates out of the i64 range.
+                if v.is_finite() {
+                    Ok(Number(v as i64))
+                } else {
+                    Err(E::custom("number out of range"))
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Number, E> {
+                v.trim().parse::<i64>().map(Number).map_err(|_| E::custom("expected a number"))
+            }
         }
+        d.deserialize_any(Visitor)
     }
 }
 
@@ -164,7 +179,11 @@ pub fn parse_authentication_result(body: &[u8]) -> Result<AuthenticationResult> 
 pub fn parse_authentication_result_at(body: &[u8], received_at: SystemTime) -> Result<AuthenticationResult> {
     // The fast path parses directly; only a failure pays for a second, path-tracking parse
     // that names the offending field.
-    let wire: Wire = serde_json::from_slice(body).map_err(|_| describe_json_error(body))?;
+    // UTF-8 is checked once here, so serde_json need not check each string again.
+    let wire: Wire = std::str::from_utf8(body)
+        .ok()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .ok_or_else(|| describe_json_error(body))?;
     let missing = || {
         Error::new(
             ErrorKind::MalformedCallback,

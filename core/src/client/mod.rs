@@ -398,6 +398,9 @@ impl Client {
                             .map_err(transport)?;
                         let (status, retry_after, body) = read(resp).await?;
                         if !(200..300).contains(&status) {
+                            // A token endpoint repeating the credentials must not put them
+                            // into an error message.
+                            let body = redact(body, &[password.expose(), client_secret.expose()]);
                             return Err(token_error(status, &body, retry_after.as_deref()));
                         }
                         let wire: TokenWire = serde_json::from_str(&body).map_err(|_| {
@@ -448,8 +451,7 @@ impl Client {
                 continue;
             }
             // A server echoing the caller's token must not put it into an error message.
-            let text =
-                if text.contains(token.expose()) { text.replace(token.expose(), REDACTED) } else { text };
+            let text = redact(text, &[token.expose()]);
             return parse_action_url_response(status, &text, retry_after.as_deref());
         }
         unreachable!("the loop returns on its second pass")
@@ -468,6 +470,17 @@ impl Client {
             )),
         }
     }
+}
+
+/// `text` with every occurrence of each non-empty secret replaced by [`REDACTED`] (copied only
+/// when one occurs).
+fn redact(mut text: String, secrets: &[&str]) -> String {
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if text.contains(secret) {
+            text = text.replace(secret, REDACTED);
+        }
+    }
+    text
 }
 
 /// The `getActionItemUrl` request body.

@@ -110,12 +110,20 @@ fn parse_absolute_url(text: &str) -> std::result::Result<Url, String> {
 pub struct ActionUrl {
     /// The URL to show the Global Admin, exactly as the API sent it (trimmed, unquoted).
     pub url: String,
-    /// The URL taken apart.
-    pub consent: ConsentUrl,
     /// The redirect URL that was sent, state token included.
     pub redirect_url: String,
     /// The state token added to the redirect URL, if a signer was used.
     pub state_token: Option<String>,
+    /// `url`, parsed and checked when the answer was read.
+    parsed: Url,
+}
+
+impl ActionUrl {
+    /// The URL taken apart. Built on each call: most callers only show [`url`](ActionUrl::url),
+    /// and decoding the query was most of the client's own cost per call.
+    pub fn consent(&self) -> ConsentUrl {
+        consent_url_from(&self.url, &self.parsed)
+    }
 }
 
 /// Reads a `getActionItemUrl` answer: a 2xx body must be a URL as plain text or a JSON string
@@ -141,23 +149,19 @@ pub fn parse_action_url_response(status: u16, body: &str, retry_after: Option<&s
             .with_body(body)
     };
     let trimmed = body.trim_start_matches('\u{feff}').trim();
+    let decoded;
     let text = if trimmed.starts_with('"') {
-        serde_json::from_str::<String>(trimmed).map_err(|_| malformed("an invalid JSON string"))?
+        decoded = serde_json::from_str::<String>(trimmed).map_err(|_| malformed("an invalid JSON string"))?;
+        decoded.trim()
     } else if trimmed.starts_with(['{', '[']) {
         return Err(malformed("JSON that is not a string"));
     } else if trimmed.starts_with('<') {
         return Err(malformed("HTML instead of a URL"));
     } else {
-        trimmed.to_owned()
+        trimmed
     };
-    let text = text.trim();
     let parsed = parse_absolute_url(text).map_err(|reason| malformed(&format!("a body that {reason}")))?;
-    Ok(ActionUrl {
-        url: text.to_owned(),
-        consent: consent_url_from(text, &parsed),
-        redirect_url: String::new(),
-        state_token: None,
-    })
+    Ok(ActionUrl { url: text.to_owned(), redirect_url: String::new(), state_token: None, parsed })
 }
 
 /// Maps a non-2xx answer to an error with the status, a bounded body snippet and any message.
@@ -214,7 +218,7 @@ mod tests {
         let body = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?response_type=id_token+code&client_id=<client_id>&nonce=6457573502311203778&response_mode=form_post&state=<state>&scope=openid Directory.ReadWrite.All 48ac35b8-9aa8-4d74-927d-1f4a14a0b239/user_impersonation&redirect_uri=https://api.connecttoteams.com/restricted/handleResponse";
         let a = parse_action_url_response(200, body, None).unwrap();
         assert_eq!(a.url, body);
-        let c = a.consent;
+        let c = a.consent();
         assert!(c.is_authorize);
         assert_eq!(c.response_type.as_deref(), Some("id_token code"));
         assert_eq!(c.scopes.len(), 3);

@@ -139,7 +139,7 @@ async fn sends_bearer_user_agent_and_json_body() {
     let (base, log) = server().await;
     let url = fixed(&base).get_action_item_url(&req()).await.unwrap();
     assert_eq!(url.url, URL);
-    assert!(url.consent.is_authorize);
+    assert!(url.consent().is_authorize);
     let log = log.lock().unwrap();
     let (headers, body) = &log.action_requests[0];
     assert_eq!(headers["authorization"], format!("Bearer {FIXED}").as_str());

@@ -174,7 +174,7 @@ fn run(input: &Value) -> Result<Value> {
         "action_url_response" => {
             let status = input["status"].as_u64().unwrap() as u16;
             let a = parse_action_url_response(status, s(&input["body"]), input["retry_after"].as_str())?;
-            Ok(json!({ "url": a.url, "consent": consent_url_json(&a.consent) }))
+            Ok(json!({ "url": a.url, "consent": consent_url_json(&a.consent()) }))
         }
         "consent_url" => inspect_consent_url(s(&input["url"])).map(|c| consent_url_json(&c)),
         "state_issue" => {

@@ -372,7 +372,7 @@ impl ctt_action_url {
             url: cstring(&a.url),
             redirect_url: cstring(&a.redirect_url),
             state_token: opt_cstring(a.state_token.as_deref()),
-            consent: ctt_consent_url::from_core(&a.consent),
+            consent: ctt_consent_url::from_core(&a.consent()),
         }
     }
 }

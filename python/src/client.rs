@@ -89,7 +89,7 @@ impl From<CoreActionUrl> for ActionUrl {
     fn from(a: CoreActionUrl) -> Self {
         ActionUrl {
             url: a.url,
-            consent: a.consent.into(),
+            consent: a.consent().into(),
             redirect_url: a.redirect_url,
             state_token: a.state_token,
         }

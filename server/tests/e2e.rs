@@ -30,7 +30,7 @@ async fn every_action_type_both_ways(placement: Option<StatePlacement>) {
                 request = request.with_state(signer.clone(), p.clone());
             }
             let url = client.get_action_item_url(&request).await.unwrap();
-            let c = &url.consent;
+            let c = url.consent();
             assert!(c.is_authorize, "{}", url.url);
             assert_eq!(c.client_id.as_deref(), Some(MOCK_APP_CLIENT_ID));
             assert_eq!(c.response_mode.as_deref(), Some("form_post"));

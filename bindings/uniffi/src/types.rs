@@ -436,8 +436,8 @@ pub struct ActionUrl {
 impl From<ctt_core::ActionUrl> for ActionUrl {
     fn from(a: ctt_core::ActionUrl) -> Self {
         ActionUrl {
+            consent: a.consent().into(),
             url: a.url,
-            consent: a.consent.into(),
             redirect_url: a.redirect_url,
             state_token: a.state_token,
         }

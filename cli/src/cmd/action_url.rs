@@ -63,6 +63,6 @@ pub fn action_url_json(t: ActionType, enterprise: &str, url: &ActionUrl) -> Valu
         "url": url.url,
         "redirect_url": url.redirect_url,
         "state_token": url.state_token,
-        "consent": consent_json(&url.consent),
+        "consent": consent_json(&url.consent()),
     })
 }

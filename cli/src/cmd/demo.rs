@@ -112,7 +112,8 @@ impl Demo {
         let result = async {
             let url = self.client.get_action_item_url(&req).await?;
             let page = url.url.split('?').next().unwrap_or("");
-            let scopes: Vec<&str> = url.consent.scopes.iter().map(String::as_str).filter(|s| *s != "openid").collect();
+            let consent = url.consent();
+            let scopes: Vec<&str> = consent.scopes.iter().map(String::as_str).filter(|s| *s != "openid").collect();
             text.push_str(&format!("\n  action URL: {page}?… asking for {}", scopes.join(" ")));
             let delivery = self.mock.consent(&url.url, decision).await?;
             text.push_str(&format!("\n  delivered as {} → listener answered {}", delivery.style.as_str(), delivery.status));

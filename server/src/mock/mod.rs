@@ -25,7 +25,7 @@
 //! let url = client // the 503 is retried
 //!     .get_action_item_url(&ActionUrlRequest::new(ActionType::CdrConsent, "AcmeCorp", "http://127.0.0.1:9/cb"))
 //!     .await?;
-//! assert!(url.consent.is_authorize);
+//! assert!(url.consent().is_authorize);
 //! assert_eq!(mock.requests().iter().filter(|r| r.status == Some(503)).count(), 1);
 //! mock.shutdown().await;
 //! # Ok(()) }

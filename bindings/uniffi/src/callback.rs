@@ -89,125 +89,96 @@ pub fn decode_claims(token: String) -> Option<TokenClaims> {
     ctt_core::decode_claims(&token).map(Into::into)
 }
 
-/// The registration/login callback. Its tokens are secrets: `toString`/`description` show
-/// `[REDACTED]`, and the `expose…` methods are the only way to read them.
-#[derive(uniffi::Object)]
-#[uniffi::export(Display, Debug)]
-pub struct AuthenticationResult(pub(crate) ctt_core::AuthenticationResult);
+/// A secret string (a token). On the foreign side it is the hand-written `SecretString` class
+/// (Kotlin: `bindings/kotlin/src/main/kotlin/ctt/SecretString.kt`; Swift:
+/// `bindings/swift/Sources/Ctt/SecretString.swift`, mapped in `uniffi.toml`) whose every
+/// formatting prints `[REDACTED]` and whose `expose()` returns the value. It crosses the FFI as a
+/// plain string inside a record, so reading a parse result costs one call, not one per field.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(pub(crate) ctt_core::Secret);
 
-impl fmt::Debug for AuthenticationResult {
+impl fmt::Debug for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.0, f)
     }
 }
 
-impl fmt::Display for AuthenticationResult {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
+impl From<ctt_core::Secret> for SecretString {
+    fn from(s: ctt_core::Secret) -> Self {
+        SecretString(s)
     }
 }
 
-#[uniffi::export]
-impl AuthenticationResult {
-    /// The access token. Secret: do not log it.
-    pub fn expose_access_token(&self) -> String {
-        self.0.access_token.expose().to_owned()
-    }
+uniffi::custom_type!(SecretString, String, {
+    lower: |s| s.0.expose().to_owned(),
+    try_lift: |v| Ok(SecretString(ctt_core::Secret::new(v))),
+});
 
-    /// The id token, if any. Secret.
-    pub fn expose_id_token(&self) -> Option<String> {
-        self.0.id_token.as_ref().map(|s| s.expose().to_owned())
-    }
-
-    /// The refresh token, if any. Secret.
-    pub fn expose_refresh_token(&self) -> Option<String> {
-        self.0.refresh_token.as_ref().map(|s| s.expose().to_owned())
-    }
-
-    pub fn has_id_token(&self) -> bool {
-        self.0.id_token.is_some()
-    }
-
-    pub fn has_refresh_token(&self) -> bool {
-        self.0.refresh_token.is_some()
-    }
-
-    pub fn access_token_type(&self) -> Option<String> {
-        self.0.access_token_type.clone()
-    }
-
-    pub fn multiple_resource_refresh_token(&self) -> Option<bool> {
-        self.0.multiple_resource_refresh_token
-    }
-
+/// The registration/login callback, every field in one record (one FFI call). Its tokens are
+/// `SecretString`s: `toString`/`description`/`dump` show `[REDACTED]`, `expose()` reads them.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuthenticationResult {
+    /// `accessToken`. Secret.
+    pub access_token: SecretString,
+    /// `idToken`, if any. Secret.
+    pub id_token: Option<SecretString>,
+    /// `refreshToken`, if any. Secret.
+    pub refresh_token: Option<SecretString>,
+    pub access_token_type: Option<String>,
+    pub multiple_resource_refresh_token: Option<bool>,
     /// `expiresOn` exactly as sent.
-    pub fn expires_on_raw(&self) -> Option<i64> {
-        self.0.expires_on_raw
-    }
-
-    pub fn expires_after(&self) -> Option<i64> {
-        self.0.expires_after
-    }
-
-    pub fn expires_on_date(&self) -> Option<String> {
-        self.0.expires_on_date.clone()
-    }
-
+    pub expires_on_raw: Option<i64>,
+    pub expires_after: Option<i64>,
+    pub expires_on_date: Option<String>,
     /// The derived expiry.
-    pub fn expiry(&self) -> Expiry {
-        self.0.expiry.into()
-    }
-
-    pub fn user_info(&self) -> Option<UserInfo> {
-        self.0.user_info.clone().map(Into::into)
-    }
-
-    pub fn reseller_id(&self) -> Option<String> {
-        self.0.reseller_id.clone()
-    }
-
+    pub expiry: Expiry,
+    pub user_info: Option<UserInfo>,
+    pub reseller_id: Option<String>,
     /// `msalAuthenticationResult.tenantId` as sent (see `effective_tenant_id`).
-    pub fn tenant_id(&self) -> Option<String> {
-        self.0.tenant_id.clone()
-    }
-
+    pub tenant_id: Option<String>,
     /// The token's `tid`, else `userInfo.tenantId`, else the wrapper's `tenantId`.
-    pub fn effective_tenant_id(&self) -> Option<String> {
-        self.0.effective_tenant_id().map(str::to_owned)
-    }
-
-    pub fn organization(&self) -> Option<String> {
-        self.0.organization.clone()
-    }
-
+    pub effective_tenant_id: Option<String>,
+    pub organization: Option<String>,
     /// `officeUserType`'s wire value (`GLOBAL_ADMIN`).
-    pub fn office_user_type(&self) -> Option<String> {
-        self.0.office_user_type.as_ref().map(|t| t.as_str().to_owned())
-    }
-
-    pub fn company_admin(&self) -> Option<bool> {
-        self.0.company_admin
-    }
-
-    pub fn contains_teams_tenant_admin_api(&self) -> Option<bool> {
-        self.0.contains_teams_tenant_admin_api
-    }
-
+    pub office_user_type: Option<String>,
+    pub company_admin: Option<bool>,
+    pub contains_teams_tenant_admin_api: Option<bool>,
     /// The access token's claims when it is a JWT (unverified).
-    pub fn claims(&self) -> Option<TokenClaims> {
-        self.0.claims.clone().map(Into::into)
-    }
-
+    pub claims: Option<TokenClaims>,
     /// True when the token's `tid` and `userInfo.tenantId` differ.
-    pub fn tenant_mismatch(&self) -> bool {
-        self.0.tenant_mismatch
+    pub tenant_mismatch: bool,
+}
+
+impl From<ctt_core::AuthenticationResult> for AuthenticationResult {
+    fn from(r: ctt_core::AuthenticationResult) -> Self {
+        AuthenticationResult {
+            effective_tenant_id: r.effective_tenant_id().map(str::to_owned),
+            office_user_type: r.office_user_type.as_ref().map(|t| t.as_str().to_owned()),
+            access_token: r.access_token.into(),
+            id_token: r.id_token.map(Into::into),
+            refresh_token: r.refresh_token.map(Into::into),
+            access_token_type: r.access_token_type,
+            multiple_resource_refresh_token: r.multiple_resource_refresh_token,
+            expires_on_raw: r.expires_on_raw,
+            expires_after: r.expires_after,
+            expires_on_date: r.expires_on_date,
+            expiry: r.expiry.into(),
+            user_info: r.user_info.map(Into::into),
+            reseller_id: r.reseller_id,
+            tenant_id: r.tenant_id,
+            organization: r.organization,
+            company_admin: r.company_admin,
+            contains_teams_tenant_admin_api: r.contains_teams_tenant_admin_api,
+            claims: r.claims.map(Into::into),
+            tenant_mismatch: r.tenant_mismatch,
+        }
     }
 }
 
 /// Parses the registration/login JSON, deriving the expiry as of now.
 #[uniffi::export]
-pub fn parse_authentication_result(body: Vec<u8>) -> Result<Arc<AuthenticationResult>> {
-    Ok(Arc::new(AuthenticationResult(ctt_core::parse_authentication_result(&body)?)))
+pub fn parse_authentication_result(body: Vec<u8>) -> Result<AuthenticationResult> {
+    Ok(ctt_core::parse_authentication_result(&body)?.into())
 }
 
 /// Parses the registration/login JSON with `received_at` as the receipt time.
@@ -215,8 +186,8 @@ pub fn parse_authentication_result(body: Vec<u8>) -> Result<Arc<AuthenticationRe
 pub fn parse_authentication_result_at(
     body: Vec<u8>,
     received_at: SystemTime,
-) -> Result<Arc<AuthenticationResult>> {
-    Ok(Arc::new(AuthenticationResult(ctt_core::parse_authentication_result_at(&body, received_at)?)))
+) -> Result<AuthenticationResult> {
+    Ok(ctt_core::parse_authentication_result_at(&body, received_at)?.into())
 }
 
 /// One query parameter, decoded.
@@ -331,11 +302,9 @@ impl CallbackEvent {
     }
 
     /// The authentication result, for registration/login events.
-    pub fn authentication(&self) -> Option<Arc<AuthenticationResult>> {
+    pub fn authentication(&self) -> Option<AuthenticationResult> {
         match &self.0 {
-            ctt_core::CallbackEvent::Authenticated { result, .. } => {
-                Some(Arc::new(AuthenticationResult((**result).clone())))
-            }
+            ctt_core::CallbackEvent::Authenticated { result, .. } => Some((**result).clone().into()),
             ctt_core::CallbackEvent::Consent { .. } => None,
         }
     }

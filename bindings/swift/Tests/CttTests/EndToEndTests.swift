@@ -47,12 +47,12 @@ final class EndToEndTests: XCTestCase {
             case (.approve, .jsonPost):
                 XCTAssertEqual(event.kind(), .authenticated)
                 let auth = try XCTUnwrap(event.authentication())
-                XCTAssertEqual(auth.organization(), "Acme Corp")
-                let token = auth.exposeAccessToken()
+                XCTAssertEqual(auth.organization, "Acme Corp")
+                let token = auth.accessToken.expose()
                 XCTAssertFalse(token.isEmpty)
-                XCTAssertFalse(auth.description.contains(token))
+                XCTAssertFalse(String(describing: auth).contains(token))
                 XCTAssertFalse(event.description.contains(token))
-                XCTAssertEqual(auth.expiry().source, .jwtExp)
+                XCTAssertEqual(auth.expiry.source, .jwtExp)
             case (.approve, _):
                 XCTAssertEqual(event.kind(), .consentSucceeded)
                 XCTAssertEqual(event.consent()?.outcome.message(), delivery.message)
@@ -153,13 +153,15 @@ final class ErrorAndRedactionTests: XCTestCase {
         "idToken":"SECRET-ID","refreshToken":"SECRET-REFRESH","expiresOn":1742985175}},"organization":"Acme"}
         """
         let auth = try parseAuthenticationResult(body: Data(body.utf8))
-        assertClean(auth.description)
-        assertClean(auth.debugDescription)
         assertClean(String(describing: auth))
-        XCTAssertTrue(auth.description.contains(redacted()))
-        XCTAssertEqual(auth.exposeAccessToken(), access)
-        XCTAssertEqual(auth.exposeIdToken(), "SECRET-ID")
-        XCTAssertEqual(auth.exposeRefreshToken(), "SECRET-REFRESH")
+        assertClean(String(reflecting: auth))
+        var dumped = ""
+        dump(auth, to: &dumped)
+        assertClean(dumped)
+        XCTAssertTrue(String(describing: auth).contains(redacted()))
+        XCTAssertEqual(auth.accessToken.expose(), access)
+        XCTAssertEqual(auth.idToken?.expose(), "SECRET-ID")
+        XCTAssertEqual(auth.refreshToken?.expose(), "SECRET-REFRESH")
         let ev = try CallbackHandler().handle(method: "POST", url: "/callback", contentType: "application/json",
                                               body: Data(body.utf8))
         assertClean(ev.description)

@@ -193,31 +193,31 @@ final class FixturesTests: XCTestCase {
     }
 
     func authJson(_ a: AuthenticationResult) -> J {
-        let user: J = a.userInfo().map {
+        let user: J = a.userInfo.map {
             .obj(["displayable_id": opt($0.displayableId), "identity_provider": opt($0.identityProvider),
                   "tenant_id": opt($0.tenantId)])
         } ?? .null
-        let claims: J = a.claims().map {
+        let claims: J = a.claims.map {
             .obj(["tid": opt($0.tid), "oid": opt($0.oid), "upn": opt($0.upn),
                   "preferred_username": opt($0.preferredUsername), "scopes": .arr($0.scopes.map { .str($0) }),
                   "exp": opt($0.exp)])
         } ?? .null
-        let expiry = a.expiry()
+        let expiry = a.expiry
         return .obj([
             "event": .str("authenticated"),
-            "access_token": .str(a.exposeAccessToken()),
-            "id_token": opt(a.exposeIdToken()),
-            "refresh_token": opt(a.exposeRefreshToken()),
-            "access_token_type": opt(a.accessTokenType()),
-            "expires_on_raw": opt(a.expiresOnRaw()),
+            "access_token": .str(a.accessToken.expose()),
+            "id_token": opt(a.idToken?.expose()),
+            "refresh_token": opt(a.refreshToken?.expose()),
+            "access_token_type": opt(a.accessTokenType),
+            "expires_on_raw": opt(a.expiresOnRaw),
             "expires_at": opt(expiry.expiresAtUnix),
             "expiry_source": .str(expiry.source.stableName()),
-            "organization": opt(a.organization()),
-            "office_user_type": opt(a.officeUserType()),
-            "company_admin": opt(a.companyAdmin()),
-            "contains_teams_tenant_admin_api": opt(a.containsTeamsTenantAdminApi()),
-            "tenant_id": opt(a.effectiveTenantId()),
-            "tenant_mismatch": .bool(a.tenantMismatch()),
+            "organization": opt(a.organization),
+            "office_user_type": opt(a.officeUserType),
+            "company_admin": opt(a.companyAdmin),
+            "contains_teams_tenant_admin_api": opt(a.containsTeamsTenantAdminApi),
+            "tenant_id": opt(a.effectiveTenantId),
+            "tenant_mismatch": .bool(a.tenantMismatch),
             "user": user,
             "claims": claims,
         ])

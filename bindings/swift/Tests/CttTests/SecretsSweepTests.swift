@@ -17,9 +17,6 @@ final class SecretsSweepTests: XCTestCase {
     let access = "eyJhbGciOiJub25lIn0.eyJ0aWQiOiJ0LTEifQ.swift-sweep-access-sig-77aa"
     let idToken = "swift-sweep-id-token-31f0"
     let refresh = "swift-sweep-refresh-token-9e9e"
-    /// Cases whose leaks are known and requested from core (/work/notes/core-requests.md): a token
-    /// endpoint echoing the password/client secret ends up in the error. Reported, not counted.
-    static let pendingCore = "token endpoint echoing"
 
     var secrets: [String] = []
     var formatted: [(String, String)] = []
@@ -127,10 +124,10 @@ final class SecretsSweepTests: XCTestCase {
         add("ConsentDelivery", delivery)
         let event = try XCTUnwrap(try listener.nextEvent(timeout: 20), "no event delivered")
         let auth = try XCTUnwrap(event.authentication(), "not an authentication event")
-        let jwt = auth.exposeAccessToken()
+        let jwt = auth.accessToken.expose()
         secrets += [jwt, String(jwt.split(separator: ".").last ?? "")]
-        if let t = auth.exposeIdToken() { secrets.append(t) }
-        if let t = auth.exposeRefreshToken() { secrets.append(t) }
+        if let t = auth.idToken?.expose() { secrets.append(t) }
+        if let t = auth.refreshToken?.expose() { secrets.append(t) }
         add("CallbackEvent (listener)", event)
         add("CallbackEvent.toJson (listener)", event.toJson())
         add("AuthenticationResult (listener)", auth)
@@ -143,9 +140,9 @@ final class SecretsSweepTests: XCTestCase {
         "organization":"Acme","companyAdmin":true}
         """.utf8)
         let parsed = try parseAuthenticationResult(body: body)
-        XCTAssertEqual(parsed.exposeAccessToken(), access)
+        XCTAssertEqual(parsed.accessToken.expose(), access)
         add("AuthenticationResult (parsed)", parsed)
-        add("TokenClaims", parsed.claims())
+        add("TokenClaims", parsed.claims)
         add("CallbackEvent (handler)", try CallbackHandler().handle(method: "POST", url: "/callback",
                                                                    contentType: "application/json", body: body))
 
@@ -194,18 +191,15 @@ final class SecretsSweepTests: XCTestCase {
         }
 
         var leaks = 0
-        var pending = 0
         for (what, text) in formatted {
             for s in secrets where !s.isEmpty && text.contains(s) {
-                let known = what.hasPrefix(Self.pendingCore)
-                print("SECRETS swift: \(known ? "KNOWN LEAK (pending core fix)" : "LEAK") in \(what): "
-                    + "a \(s.count)-character secret")
-                if known { pending += 1 } else { leaks += 1 }
+                print("SECRETS swift: LEAK in \(what): a \(s.count)-character secret")
+                leaks += 1
             }
         }
         print("SECRETS swift: \(formatted.count) objects x ~10 formats (String(describing:), String(reflecting:), "
             + "interpolation, print, debugPrint, dump, Mirror children; errors: localizedDescription, NSError, detail) "
-            + "checked against \(secrets.count) known secrets: \(leaks) leak(s), \(pending) known leak(s) pending core")
+            + "checked against \(secrets.count) known secrets: \(leaks) leak(s)")
         XCTAssertEqual(leaks, 0, "secrets leaked (see the SECRETS lines)")
     }
 }

@@ -1,5 +1,5 @@
-// Callback parsing in Kotlin: the ctt binding (parseAuthenticationResult, then every field read
-// through its accessors) against org.json extracting the same fields.
+// Callback parsing in Kotlin: the ctt binding (parseAuthenticationResult: one call returning a record;
+// then every field read from it) against org.json extracting the same fields.
 //
 //   java -cp ... -Djna.library.path=DIR ParseBenchKt ITERS ROUNDS FILE...
 //
@@ -10,12 +10,12 @@ import org.json.JSONObject
 @Volatile var sink: Int = 0
 
 fun withCtt(body: ByteArray) {
-    ctt.parseAuthenticationResult(body).use { r ->
-        val u = r.userInfo()
+    ctt.parseAuthenticationResult(body).let { r ->
+        val u = r.userInfo
         val fields = listOf(
-            r.exposeAccessToken(), r.accessTokenType(), r.expiresOnRaw(), r.exposeIdToken(), r.exposeRefreshToken(),
-            r.multipleResourceRefreshToken(), u?.displayableId, u?.identityProvider, u?.tenantId, r.tenantId(),
-            r.resellerId(), r.organization(), r.officeUserType(), r.companyAdmin(), r.containsTeamsTenantAdminApi(),
+            r.accessToken.expose(), r.accessTokenType, r.expiresOnRaw, r.idToken?.expose(), r.refreshToken?.expose(),
+            r.multipleResourceRefreshToken, u?.displayableId, u?.identityProvider, u?.tenantId, r.tenantId,
+            r.resellerId, r.organization, r.officeUserType, r.companyAdmin, r.containsTeamsTenantAdminApi,
         )
         sink += fields.size
     }

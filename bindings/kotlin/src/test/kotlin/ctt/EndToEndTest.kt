@@ -72,16 +72,16 @@ class EndToEndTest {
                 decision == Decision.APPROVE && jsonPost -> {
                     assertEquals(EventKind.AUTHENTICATED, ev.kind())
                     assertEquals(DeliveryStyle.JSON_POST, delivery.style)
-                    ev.authentication()!!.use { auth ->
-                        assertEquals("Acme Corp", auth.organization())
-                        assertEquals("GLOBAL_ADMIN", auth.officeUserType())
-                        val token = auth.exposeAccessToken()
+                    ev.authentication()!!.let { auth ->
+                        assertEquals("Acme Corp", auth.organization)
+                        assertEquals("GLOBAL_ADMIN", auth.officeUserType)
+                        val token = auth.accessToken.expose()
                         assertTrue(token.isNotEmpty())
                         assertFalse(auth.toString().contains(token))
                         assertFalse(ev.toString().contains(token))
-                        assertEquals(ExpirySource.JWT_EXP, auth.expiry().source)
-                        assertEquals(auth.claims()!!.tid, auth.effectiveTenantId())
-                        assertFalse(auth.tenantMismatch())
+                        assertEquals(ExpirySource.JWT_EXP, auth.expiry.source)
+                        assertEquals(auth.claims!!.tid, auth.effectiveTenantId)
+                        assertFalse(auth.tenantMismatch)
                     }
                     assertNull(ev.consent())
                 }

@@ -146,7 +146,7 @@ class FixturesTest {
         }
         "redirect" -> consentJson(parseConsentRedirect(input.getString("url")))
         "auth_result" -> parseAuthenticationResultAt(body(input), Instant.ofEpochSecond(input.getLong("received_at")))
-            .use { authJson(it) }
+            .let { authJson(it) }
         "callback" -> {
             val config = CallbackHandlerConfig(
                 bodyLimit = if (input.has("body_limit") && !input.isNull("body_limit")) input.getLong("body_limit").toULong() else null,
@@ -154,7 +154,7 @@ class FixturesTest {
             CallbackHandler.withConfig(config).use { h ->
                 h.handle(input.getString("method"), input.getString("url"), str(input, "content_type"), body(input)).use { ev ->
                     val auth = ev.authentication()
-                    if (auth != null) auth.use { authJson(it) } else consentJson(ev.consent()!!)
+                    if (auth != null) authJson(auth) else consentJson(ev.consent()!!)
                 }
             }
         }
@@ -219,31 +219,31 @@ class FixturesTest {
     }
 
     private fun authJson(a: AuthenticationResult): JSONObject {
-        val user = a.userInfo()?.let {
+        val user = a.userInfo?.let {
             JSONObject().put("displayable_id", opt(it.displayableId)).put("identity_provider", opt(it.identityProvider))
                 .put("tenant_id", opt(it.tenantId))
         }
-        val claims = a.claims()?.let {
+        val claims = a.claims?.let {
             JSONObject().put("tid", opt(it.tid)).put("oid", opt(it.oid)).put("upn", opt(it.upn))
                 .put("preferred_username", opt(it.preferredUsername)).put("scopes", JSONArray(it.scopes))
                 .put("exp", opt(it.exp))
         }
-        val expiry = a.expiry()
+        val expiry = a.expiry
         return JSONObject()
             .put("event", "authenticated")
-            .put("access_token", a.exposeAccessToken())
-            .put("id_token", opt(a.exposeIdToken()))
-            .put("refresh_token", opt(a.exposeRefreshToken()))
-            .put("access_token_type", opt(a.accessTokenType()))
-            .put("expires_on_raw", opt(a.expiresOnRaw()))
+            .put("access_token", a.accessToken.expose())
+            .put("id_token", opt(a.idToken?.expose()))
+            .put("refresh_token", opt(a.refreshToken?.expose()))
+            .put("access_token_type", opt(a.accessTokenType))
+            .put("expires_on_raw", opt(a.expiresOnRaw))
             .put("expires_at", opt(expiry.expiresAtUnix))
             .put("expiry_source", expiry.source.stableName())
-            .put("organization", opt(a.organization()))
-            .put("office_user_type", opt(a.officeUserType()))
-            .put("company_admin", opt(a.companyAdmin()))
-            .put("contains_teams_tenant_admin_api", opt(a.containsTeamsTenantAdminApi()))
-            .put("tenant_id", opt(a.effectiveTenantId()))
-            .put("tenant_mismatch", a.tenantMismatch())
+            .put("organization", opt(a.organization))
+            .put("office_user_type", opt(a.officeUserType))
+            .put("company_admin", opt(a.companyAdmin))
+            .put("contains_teams_tenant_admin_api", opt(a.containsTeamsTenantAdminApi))
+            .put("tenant_id", opt(a.effectiveTenantId))
+            .put("tenant_mismatch", a.tenantMismatch)
             .put("user", opt(user))
             .put("claims", opt(claims))
     }

@@ -23,13 +23,13 @@ class RedactionTest {
 
     @Test
     fun authenticationResult() {
-        parseAuthenticationResult(body).use { auth ->
+        parseAuthenticationResult(body).let { auth ->
             assertClean(auth.toString())
             assertTrue(auth.toString().contains(redacted()))
-            assertEquals(access, auth.exposeAccessToken())
-            assertEquals(idToken, auth.exposeIdToken())
-            assertEquals(refresh, auth.exposeRefreshToken())
-            assertEquals("t-1", auth.effectiveTenantId())
+            assertEquals(access, auth.accessToken.expose())
+            assertEquals(idToken, auth.idToken?.expose())
+            assertEquals(refresh, auth.refreshToken?.expose())
+            assertEquals("t-1", auth.effectiveTenantId)
         }
         CallbackHandler().use { h ->
             h.handle("POST", "/callback", "application/json", body).use { ev ->

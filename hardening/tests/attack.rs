@@ -198,7 +198,7 @@ async fn a_burst_of_a_thousand_clients_over_the_default_cap_is_all_served() {
     println!(
         "ATTACK burst_over_cap: {n} clients connecting and calling back at once against the default cap of 256: \
          statuses {statuses:?}, {} events ({} distinct), slowest client {} ms ({over_1s} took over 1 s: SYN retries \
-         once the 128-deep accept backlog is full), {} ms in all",
+         once the accept backlog is full), {} ms in all",
         evs.len(),
         unique.len(),
         slowest.as_millis(),

@@ -254,6 +254,7 @@ pub(crate) fn set_last_error(fail: Fail) -> ctt_result {
     code
 }
 
+#[inline]
 pub(crate) fn clear_last_error() {
     // `try_with`: never panic when called while the thread is being torn down.
     if HAS_LAST.try_with(|h| h.replace(false)).unwrap_or(false) {
@@ -271,6 +272,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// The boundary of every fallible `extern "C"` function: clears the last error, runs `f`,
 /// catches any panic, and turns a failure into its code and the thread's last error.
+#[inline]
 pub(crate) fn guard(f: impl FnOnce() -> FfiResult) -> ctt_result {
     clear_last_error();
     match catch_unwind(AssertUnwindSafe(f)) {

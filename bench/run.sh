@@ -5,7 +5,8 @@
 #                                 bench/results/<UTC date>.txt
 #   bench/run.sh --smoke          a few seconds of tiny N (debug builds, reused from the tests):
 #                                 checks that every contender runs; figures are meaningless
-#   bench/run.sh [--smoke] client bulk parse listener footprint   only these sections
+#   bench/run.sh [--smoke] client bulk parse listener footprint   only these sections (output
+#                                 saved under target/bench/, not bench/results/)
 #   bench/run.sh [--smoke] --build-only                          build everything, measure nothing
 #
 # Installs what it needs (Debian: wrk, hyperfine, libcjson-dev, gcc; PyPI: maturin, httpx,
@@ -93,7 +94,7 @@ if [ -n "$WANT_PARSE" ] && [ "${CTT_BENCH_KOTLIN:-$KOTLIN_DEFAULT}" != 0 ] && co
       else rm -rf "$WORK/kotlin-gen-$PROFILE" && mv "$WORK/kotlin-gen-new" "$WORK/kotlin-gen-$PROFILE"; fi; } &&
     KCLASS="$WORK/kotlin-$PROFILE/classes/ParseBenchKt.class" &&
     { [ -f "$KCLASS" ] && [ -f "$WORK/kotlin-$PROFILE/classpath.txt" ] &&
-        [ -z "$(find "$WORK/kotlin-gen-$PROFILE" bench/kotlin/src bench/kotlin/pom.xml -newer "$KCLASS" | head -1)" ] ||
+        [ -z "$(find "$WORK/kotlin-gen-$PROFILE" bench/kotlin/src bench/kotlin/pom.xml bindings/kotlin/src/main -newer "$KCLASS" | head -1)" ] ||
       (cd bench/kotlin && mvn -q -B -Dctt.generated.dir="$WORK/kotlin-gen-$PROFILE" \
         -Dbench.build.dir="$WORK/kotlin-$PROFILE" compile dependency:build-classpath); }
   } >"$KLOG" 2>&1; then
@@ -112,8 +113,12 @@ fi
 if [ -n "$SMOKE" ]; then
   exec python3 bench/bench.py "$@"
 fi
-mkdir -p bench/results
-OUT="bench/results/$(date -u +%Y-%m-%d).txt"
+# Only a full run is kept in bench/results/ (committed); a partial one goes under target/.
+if [ -z "${SECTIONS// /}" ]; then
+  mkdir -p bench/results; OUT="bench/results/$(date -u +%Y-%m-%d).txt"
+else
+  OUT="$WORK/partial-$(date -u +%Y-%m-%dT%H%M%S).txt"
+fi
 {
   echo "command: bench/run.sh $*"
   echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')"

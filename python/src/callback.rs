@@ -4,21 +4,19 @@ use std::sync::Arc;
 
 use ctt_core::{
     AuthenticationResult as CoreAuth, CallbackEvent, CallbackHandler as CoreHandler, CallbackRequest,
-    ConsentOutcome, ConsentRedirect as CoreRedirect, FlowSigner as CoreSigner, FlowState as CoreState,
-    StatePlacement, TokenClaims as CoreClaims, UserInfo as CoreUserInfo,
+    ConsentOutcome, ConsentRedirect as CoreRedirect, Expiry, FlowSigner as CoreSigner,
+    FlowState as CoreState, OfficeUserType, StatePlacement, TokenClaims as CoreClaims,
+    UserInfo as CoreUserInfo,
 };
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyString};
 
 use crate::convert::{
     action_type_py, bytes_of, datetime, duration, json_to_py, opt_repr, system_time, unix_seconds,
 };
 use crate::errors::{invalid, IntoPyResult};
 use crate::types::Secret;
-
-fn secret_opt(s: &Option<ctt_core::Secret>) -> Option<Secret> {
-    s.clone().map(Secret)
-}
 
 // ---------------------------------------------------------------------------------------------
 // State tokens
@@ -170,38 +168,84 @@ pub fn placement(state_param: &str, state_in_path: bool) -> StatePlacement {
 // ---------------------------------------------------------------------------------------------
 // Parsed callback parts
 
-/// The user of an authentication result.
-#[pyclass(module = "ctt", frozen, get_all)]
-#[derive(Clone)]
-pub struct UserInfo {
-    displayable_id: Option<String>,
-    identity_provider: Option<String>,
-    tenant_id: Option<String>,
-    unique_id: Option<String>,
-    given_name: Option<String>,
-    family_name: Option<String>,
+/// `None` or a new `str`.
+fn opt_str(py: Python<'_>, v: Option<&str>) -> Py<PyAny> {
+    match v {
+        Some(s) => PyString::new(py, s).into_any().unbind(),
+        None => py.None(),
+    }
 }
 
-impl From<&CoreUserInfo> for UserInfo {
-    fn from(u: &CoreUserInfo) -> Self {
+/// `None` or a `bool`.
+fn opt_bool(py: Python<'_>, v: Option<bool>) -> Py<PyAny> {
+    match v {
+        Some(b) => PyBool::new(py, b).to_owned().into_any().unbind(),
+        None => py.None(),
+    }
+}
+
+/// `None` or an `int`.
+fn opt_int(py: Python<'_>, v: Option<i64>) -> PyResult<Py<PyAny>> {
+    Ok(match v {
+        Some(i) => i.into_pyobject(py)?.into_any().unbind(),
+        None => py.None(),
+    })
+}
+
+/// `None` or a `ctt.Secret`.
+fn opt_secret(py: Python<'_>, v: Option<ctt_core::Secret>) -> PyResult<Py<PyAny>> {
+    Ok(match v {
+        Some(s) => Py::new(py, Secret(s))?.into_any(),
+        None => py.None(),
+    })
+}
+
+/// The text of a `str | None` field, for a `repr`.
+fn field_text(py: Python<'_>, v: &Py<PyAny>) -> Option<String> {
+    v.bind(py).cast::<PyString>().ok().and_then(|s| s.to_cow().ok().map(|c| c.into_owned()))
+}
+
+// The parsed values are Python objects made once, when the result is built, and read as plain
+// struct members (`#[pyo3(get)]` on a `Py<…>` field of a frozen class is a `PyMemberDef`): no
+// getter call and no copy per read. Derived values (datetimes, claims) stay getters.
+
+/// The user of an authentication result.
+#[pyclass(module = "ctt", frozen)]
+pub struct UserInfo {
+    #[pyo3(get)]
+    displayable_id: Py<PyAny>,
+    #[pyo3(get)]
+    identity_provider: Py<PyAny>,
+    #[pyo3(get)]
+    tenant_id: Py<PyAny>,
+    #[pyo3(get)]
+    unique_id: Py<PyAny>,
+    #[pyo3(get)]
+    given_name: Py<PyAny>,
+    #[pyo3(get)]
+    family_name: Py<PyAny>,
+}
+
+impl UserInfo {
+    fn new(py: Python<'_>, u: &CoreUserInfo) -> Self {
         UserInfo {
-            displayable_id: u.displayable_id.clone(),
-            identity_provider: u.identity_provider.clone(),
-            tenant_id: u.tenant_id.clone(),
-            unique_id: u.unique_id.clone(),
-            given_name: u.given_name.clone(),
-            family_name: u.family_name.clone(),
+            displayable_id: opt_str(py, u.displayable_id.as_deref()),
+            identity_provider: opt_str(py, u.identity_provider.as_deref()),
+            tenant_id: opt_str(py, u.tenant_id.as_deref()),
+            unique_id: opt_str(py, u.unique_id.as_deref()),
+            given_name: opt_str(py, u.given_name.as_deref()),
+            family_name: opt_str(py, u.family_name.as_deref()),
         }
     }
 }
 
 #[pymethods]
 impl UserInfo {
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "UserInfo(displayable_id={}, tenant_id={})",
-            opt_repr(self.displayable_id.as_deref()),
-            opt_repr(self.tenant_id.as_deref())
+            opt_repr(field_text(py, &self.displayable_id).as_deref()),
+            opt_repr(field_text(py, &self.tenant_id).as_deref())
         )
     }
 }
@@ -247,114 +291,157 @@ impl TokenClaims {
 /// The MSAL authentication result of a registration or admin-login callback. Tokens are
 /// ``Secret``s.
 #[pyclass(module = "ctt", frozen)]
-pub struct AuthenticationResult(pub Arc<CoreAuth>);
+pub struct AuthenticationResult {
+    /// The access token.
+    #[pyo3(get)]
+    access_token: Py<Secret>,
+    #[pyo3(get)]
+    access_token_type: Py<PyAny>,
+    /// The id token, when given.
+    #[pyo3(get)]
+    id_token: Py<PyAny>,
+    /// The refresh token, when given.
+    #[pyo3(get)]
+    refresh_token: Py<PyAny>,
+    #[pyo3(get)]
+    multiple_resource_refresh_token: Py<PyAny>,
+    /// ``expiresOn`` exactly as sent.
+    #[pyo3(get)]
+    expires_on_raw: Py<PyAny>,
+    #[pyo3(get)]
+    expires_after: Py<PyAny>,
+    #[pyo3(get)]
+    expires_on_date: Py<PyAny>,
+    #[pyo3(get)]
+    user_info: Py<PyAny>,
+    #[pyo3(get)]
+    reseller_id: Py<PyAny>,
+    /// ``msalAuthenticationResult.tenantId`` as sent.
+    #[pyo3(get)]
+    tenant_id: Py<PyAny>,
+    #[pyo3(get)]
+    organization: Py<PyAny>,
+    /// ``GLOBAL_ADMIN`` or what was sent.
+    #[pyo3(get)]
+    office_user_type: Py<PyAny>,
+    #[pyo3(get)]
+    company_admin: Py<PyAny>,
+    #[pyo3(get)]
+    contains_teams_tenant_admin_api: Py<PyAny>,
+    /// Whether the token's tenant differs from the user's.
+    #[pyo3(get)]
+    tenant_mismatch: bool,
+    expiry: Expiry,
+    claims: Option<CoreClaims>,
+}
+
+impl AuthenticationResult {
+    /// The Python object for a core result (its values become Python objects here, once).
+    pub fn new(py: Python<'_>, r: CoreAuth) -> PyResult<Self> {
+        let CoreAuth {
+            access_token,
+            access_token_type,
+            id_token,
+            refresh_token,
+            multiple_resource_refresh_token,
+            expires_on_raw,
+            expires_after,
+            expires_on_date,
+            expiry,
+            user_info,
+            reseller_id,
+            tenant_id,
+            organization,
+            office_user_type,
+            company_admin,
+            contains_teams_tenant_admin_api,
+            claims,
+            tenant_mismatch,
+        } = r;
+        let user_info = match &user_info {
+            Some(u) => Py::new(py, UserInfo::new(py, u))?.into_any(),
+            None => py.None(),
+        };
+        let office_user_type = match &office_user_type {
+            Some(OfficeUserType::GlobalAdmin) => intern!(py, "GLOBAL_ADMIN").clone().into_any().unbind(),
+            Some(other) => PyString::new(py, other.as_str()).into_any().unbind(),
+            None => py.None(),
+        };
+        Ok(AuthenticationResult {
+            access_token: Py::new(py, Secret(access_token))?,
+            access_token_type: opt_str(py, access_token_type.as_deref()),
+            id_token: opt_secret(py, id_token)?,
+            refresh_token: opt_secret(py, refresh_token)?,
+            multiple_resource_refresh_token: opt_bool(py, multiple_resource_refresh_token),
+            expires_on_raw: opt_int(py, expires_on_raw)?,
+            expires_after: opt_int(py, expires_after)?,
+            expires_on_date: opt_str(py, expires_on_date.as_deref()),
+            user_info,
+            reseller_id: opt_str(py, reseller_id.as_deref()),
+            tenant_id: opt_str(py, tenant_id.as_deref()),
+            organization: opt_str(py, organization.as_deref()),
+            office_user_type,
+            company_admin: opt_bool(py, company_admin),
+            contains_teams_tenant_admin_api: opt_bool(py, contains_teams_tenant_admin_api),
+            tenant_mismatch,
+            expiry,
+            claims,
+        })
+    }
+
+    /// The tenant as core's `effective_tenant_id` picks it: the token's ``tid``, else the
+    /// user's, else ``tenant_id`` (the same objects the fields hold).
+    fn effective_tenant<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        if let Some(tid) = self.claims.as_ref().and_then(|c| c.tid.as_deref()) {
+            return PyString::new(py, tid).into_any();
+        }
+        if let Ok(u) = self.user_info.bind(py).cast::<UserInfo>() {
+            let t = u.get().tenant_id.bind(py);
+            if !t.is_none() {
+                return t.clone();
+            }
+        }
+        self.tenant_id.bind(py).clone()
+    }
+}
 
 #[pymethods]
 impl AuthenticationResult {
-    /// The access token.
-    #[getter]
-    fn access_token(&self) -> Secret {
-        Secret(self.0.access_token.clone())
-    }
-    #[getter]
-    fn access_token_type(&self) -> Option<String> {
-        self.0.access_token_type.clone()
-    }
-    /// The id token, when given.
-    #[getter]
-    fn id_token(&self) -> Option<Secret> {
-        secret_opt(&self.0.id_token)
-    }
-    /// The refresh token, when given.
-    #[getter]
-    fn refresh_token(&self) -> Option<Secret> {
-        secret_opt(&self.0.refresh_token)
-    }
-    #[getter]
-    fn multiple_resource_refresh_token(&self) -> Option<bool> {
-        self.0.multiple_resource_refresh_token
-    }
-    /// ``expiresOn`` exactly as sent.
-    #[getter]
-    fn expires_on_raw(&self) -> Option<i64> {
-        self.0.expires_on_raw
-    }
-    #[getter]
-    fn expires_after(&self) -> Option<i64> {
-        self.0.expires_after
-    }
-    #[getter]
-    fn expires_on_date(&self) -> Option<String> {
-        self.0.expires_on_date.clone()
-    }
     /// The derived expiry instant (UTC datetime), or None.
     #[getter]
     fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.0.expiry.expires_at.map(|t| datetime(py, t)).transpose()
+        self.expiry.expires_at.map(|t| datetime(py, t)).transpose()
     }
     /// The derived expiry as unix seconds, or None.
     #[getter]
     fn expires_at_unix(&self) -> Option<i64> {
-        self.0.expiry.unix_seconds()
+        self.expiry.unix_seconds()
     }
     /// The rule that produced ``expires_at`` (``jwt_exp``, ``epoch_micros``, …).
     #[getter]
     fn expiry_source(&self) -> &'static str {
-        self.0.expiry.source.as_str()
-    }
-    #[getter]
-    fn user_info(&self) -> Option<UserInfo> {
-        self.0.user_info.as_ref().map(UserInfo::from)
-    }
-    #[getter]
-    fn reseller_id(&self) -> Option<String> {
-        self.0.reseller_id.clone()
-    }
-    /// ``msalAuthenticationResult.tenantId`` as sent.
-    #[getter]
-    fn tenant_id(&self) -> Option<String> {
-        self.0.tenant_id.clone()
+        self.expiry.source.as_str()
     }
     /// The tenant: the token's ``tid``, else the user's, else ``tenant_id``.
     #[getter]
-    fn effective_tenant_id(&self) -> Option<String> {
-        self.0.effective_tenant_id().map(str::to_owned)
-    }
-    #[getter]
-    fn organization(&self) -> Option<String> {
-        self.0.organization.clone()
-    }
-    /// ``GLOBAL_ADMIN`` or what was sent.
-    #[getter]
-    fn office_user_type(&self) -> Option<String> {
-        self.0.office_user_type.as_ref().map(|t| t.as_str().to_owned())
-    }
-    #[getter]
-    fn company_admin(&self) -> Option<bool> {
-        self.0.company_admin
-    }
-    #[getter]
-    fn contains_teams_tenant_admin_api(&self) -> Option<bool> {
-        self.0.contains_teams_tenant_admin_api
+    fn effective_tenant_id<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        self.effective_tenant(py)
     }
     /// Unverified JWT claims of the access token, when it is a JWT.
     #[getter]
     fn claims(&self) -> Option<TokenClaims> {
-        self.0.claims.as_ref().map(TokenClaims::from)
-    }
-    /// Whether the token's tenant differs from the user's.
-    #[getter]
-    fn tenant_mismatch(&self) -> bool {
-        self.0.tenant_mismatch
+        self.claims.as_ref().map(TokenClaims::from)
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let tenant = self.effective_tenant(py);
+        let tenant = tenant.cast::<PyString>().ok().and_then(|s| s.to_cow().ok().map(|c| c.into_owned()));
         format!(
             "AuthenticationResult(access_token=[REDACTED], tenant_id={}, organization={}, expires_at={:?}, expiry_source={:?})",
-            opt_repr(self.0.effective_tenant_id()),
-            opt_repr(self.0.organization.as_deref()),
-            self.0.expiry.unix_seconds(),
-            self.0.expiry.source.as_str()
+            opt_repr(tenant.as_deref()),
+            opt_repr(field_text(py, &self.organization).as_deref()),
+            self.expiry.unix_seconds(),
+            self.expiry.source.as_str()
         )
     }
 }
@@ -472,12 +559,12 @@ event_common!(AuthenticatedEvent);
 impl AuthenticatedEvent {
     /// The parsed authentication result (tokens are Secrets).
     #[getter]
-    fn result(&self) -> Option<AuthenticationResult> {
+    fn result(&self, py: Python<'_>) -> PyResult<Option<AuthenticationResult>> {
         match &*self.0 {
             CallbackEvent::Authenticated { result, .. } => {
-                Some(AuthenticationResult(Arc::new((**result).clone())))
+                Ok(Some(AuthenticationResult::new(py, (**result).clone())?))
             }
-            _ => None,
+            _ => Ok(None),
         }
     }
 }
@@ -688,6 +775,18 @@ pub fn handle_callback(
         .run(py, method, url, headers, body)
 }
 
+/// Bodies from this size up are parsed with the GIL released; smaller ones parse in less time
+/// than releasing and taking back the GIL costs.
+const DETACH_FROM: usize = 4096;
+
+fn parse_auth(py: Python<'_>, body: &[u8], at: std::time::SystemTime) -> ctt_core::Result<CoreAuth> {
+    if body.len() >= DETACH_FROM {
+        py.detach(|| ctt_core::parse_authentication_result_at(body, at))
+    } else {
+        ctt_core::parse_authentication_result_at(body, at)
+    }
+}
+
 /// Parses the JSON body of a registration/login callback.
 #[pyfunction]
 #[pyo3(signature = (body, *, received_at=None))]
@@ -696,13 +795,17 @@ pub fn parse_authentication_result(
     body: &Bound<'_, PyAny>,
     received_at: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<AuthenticationResult> {
-    let body = bytes_of(body)?;
     let at = match received_at {
         Some(t) => system_time(unix_seconds(t)?),
         None => std::time::SystemTime::now(),
     };
-    let r = py.detach(move || ctt_core::parse_authentication_result_at(&body, at)).py_err()?;
-    Ok(AuthenticationResult(Arc::new(r)))
+    // `bytes` (immutable) is read in place; anything else is copied first.
+    let r = if let Ok(b) = body.cast::<PyBytes>() {
+        parse_auth(py, b.as_bytes(), at)
+    } else {
+        parse_auth(py, &bytes_of(body)?, at)
+    };
+    AuthenticationResult::new(py, r.py_err()?)
 }
 
 /// Parses a consent redirect (full URL, request target or bare query), tolerating unencoded

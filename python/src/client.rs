@@ -10,6 +10,7 @@ use ctt_core::{
     Client as CoreClient, ConsentUrl as CoreConsentUrl, RetryPolicy,
 };
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyTuple};
 
 use crate::callback::{placement, FlowSigner};
@@ -69,45 +70,52 @@ impl ConsentUrl {
 
 /// A successful ``getActionItemUrl`` answer: ``url`` to show the Global Admin, its parts in
 /// ``consent``, the ``redirect_url`` that was sent and the ``state_token`` added to it.
-#[pyclass(module = "ctt", frozen, get_all)]
-#[derive(Clone)]
+#[pyclass(module = "ctt", frozen)]
 pub struct ActionUrl {
-    url: String,
-    consent: ConsentUrl,
-    redirect_url: String,
-    state_token: Option<String>,
-}
-
-impl ActionUrl {
-    /// The URL.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
+    inner: CoreActionUrl,
+    /// `consent`, taken apart by core on first access (most callers only read `url`).
+    consent: PyOnceLock<Py<ConsentUrl>>,
 }
 
 impl From<CoreActionUrl> for ActionUrl {
     fn from(a: CoreActionUrl) -> Self {
-        ActionUrl {
-            url: a.url,
-            consent: a.consent().into(),
-            redirect_url: a.redirect_url,
-            state_token: a.state_token,
-        }
+        ActionUrl { inner: a, consent: PyOnceLock::new() }
     }
 }
 
 #[pymethods]
 impl ActionUrl {
+    /// The URL to show the Global Admin.
+    #[getter]
+    pub fn url(&self) -> &str {
+        &self.inner.url
+    }
+    /// ``url`` taken apart (built on first access).
+    #[getter]
+    fn consent(&self, py: Python<'_>) -> PyResult<Py<ConsentUrl>> {
+        self.consent
+            .get_or_try_init(py, || Py::new(py, ConsentUrl::from(self.inner.consent())))
+            .map(|c| c.clone_ref(py))
+    }
+    #[getter]
+    fn redirect_url(&self) -> &str {
+        &self.inner.redirect_url
+    }
+    #[getter]
+    fn state_token(&self) -> Option<&str> {
+        self.inner.state_token.as_deref()
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "ActionUrl(url={}, redirect_url={})",
-            opt_repr(Some(&self.url)),
-            opt_repr(Some(&self.redirect_url))
+            opt_repr(Some(&self.inner.url)),
+            opt_repr(Some(&self.inner.redirect_url))
         )
     }
 
     fn __str__(&self) -> String {
-        self.url.clone()
+        self.inner.url.clone()
     }
 }
 
@@ -351,6 +359,7 @@ pub fn wait<T: Send + 'static>(py: Python<'_>, fut: impl Future<Output = T> + Se
         ));
     }
     let rt = runtime()?;
+    crate::logging::init(py);
     let mut handle = rt.spawn(fut);
     loop {
         let r = py.detach(|| {
@@ -389,6 +398,7 @@ async fn batch(
                 // A failing progress callback must not stop the batch; its error is reported
                 // through sys.unraisablehook.
                 Python::attach(|py| {
+                    crate::keep_thread_state(py);
                     if let Err(e) = cb.bind(py).call1((i, ok)) {
                         e.write_unraisable(py, Some(cb.bind(py)));
                     }
@@ -592,8 +602,7 @@ fn future<'py, T>(
 where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    runtime()?;
-    pyo3_async_runtimes::tokio::future_into_py(py, fut)
+    crate::spawn_future(py, fut)
 }
 
 client_new!(AsyncClient, "AsyncClient");

@@ -197,8 +197,7 @@ impl Listener {
     fn wait_async<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
         let t = timeout_arg(py, timeout)?;
         let rx = self.rx.clone();
-        crate::runtime()?;
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::spawn_future(py, async move {
             let n = next_event(rx, t).await;
             Python::attach(|py| {
                 next_to_py(py, n, t, || {
@@ -223,8 +222,7 @@ impl Listener {
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let rx = self.rx.clone();
-        crate::runtime()?;
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::spawn_future(py, async move {
             let n = next_event(rx, None).await;
             Python::attach(|py| {
                 next_to_py(py, n, None, || pyo3::exceptions::PyStopAsyncIteration::new_err(()))
@@ -601,10 +599,7 @@ impl MockServer {
         let url = url_of(action_url)?;
         let d = decision_of(decision)?;
         let s = self.server(py)?;
-        crate::runtime()?;
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            s.consent(&url, d).await.py_err().map(ConsentDelivery)
-        })
+        crate::spawn_future(py, async move { s.consent(&url, d).await.py_err().map(ConsentDelivery) })
     }
 
     /// Stops the mock (waits up to 5 s for requests in flight).

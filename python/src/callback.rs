@@ -332,11 +332,14 @@ pub struct AuthenticationResult {
     #[pyo3(get)]
     tenant_mismatch: bool,
     expiry: Expiry,
-    claims: Option<CoreClaims>,
+    // Boxed: most access tokens seen in callbacks are not JWTs, and a smaller object is cheaper
+    // to allocate and fill.
+    claims: Option<Box<CoreClaims>>,
 }
 
 impl AuthenticationResult {
     /// The Python object for a core result (its values become Python objects here, once).
+    #[inline]
     pub fn new(py: Python<'_>, r: CoreAuth) -> PyResult<Self> {
         let CoreAuth {
             access_token,
@@ -385,7 +388,7 @@ impl AuthenticationResult {
             contains_teams_tenant_admin_api: opt_bool(py, contains_teams_tenant_admin_api),
             tenant_mismatch,
             expiry,
-            claims,
+            claims: claims.map(Box::new),
         })
     }
 
@@ -430,7 +433,7 @@ impl AuthenticationResult {
     /// Unverified JWT claims of the access token, when it is a JWT.
     #[getter]
     fn claims(&self) -> Option<TokenClaims> {
-        self.claims.as_ref().map(TokenClaims::from)
+        self.claims.as_deref().map(TokenClaims::from)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -805,7 +808,10 @@ pub fn parse_authentication_result(
     } else {
         parse_auth(py, &bytes_of(body)?, at)
     };
-    AuthenticationResult::new(py, r.py_err()?)
+    match r {
+        Ok(a) => AuthenticationResult::new(py, a),
+        Err(e) => Err(crate::errors::to_py(py, &e)),
+    }
 }
 
 /// Parses a consent redirect (full URL, request target or bare query), tolerating unencoded

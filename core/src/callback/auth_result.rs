@@ -102,7 +102,8 @@ impl AuthenticationResult {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Wire {
-    msal_authentication_result: Option<WireMsal>,
+    // Boxed: serde builds each struct in locals and then moves it; a box moves a pointer.
+    msal_authentication_result: Option<Box<WireMsal>>,
     organization: Option<String>,
     office_user_type: Option<String>,
     company_admin: Option<bool>,
@@ -113,7 +114,7 @@ struct Wire {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct WireMsal {
-    authentication_result: Option<WireAuth>,
+    authentication_result: Option<Box<WireAuth>>,
     reseller_id: Option<String>,
     tenant_id: Option<String>,
 }

@@ -1,13 +1,15 @@
 //! `ctt._native`: the Python binding of ctt-core (and ctt-server). A thin translation: Python
 //! values in, core calls, Python values out, core errors mapped to the `CttError` hierarchy.
 //!
-//! One tokio runtime, created at import, drives every call: blocking `Client` calls wait on it
-//! with the GIL released; `AsyncClient` awaitables are bridged to asyncio by
-//! pyo3-async-runtimes, which is given this same runtime.
+//! One tokio runtime per process, created at import (and again in a forked child), drives every
+//! call: blocking `Client` calls wait on it with the GIL released; `AsyncClient` awaitables are
+//! bridged to asyncio by pyo3-async-runtimes' generic API on this same runtime.
 
 use std::cell::Cell;
 use std::future::Future;
-use std::sync::OnceLock;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use pyo3::prelude::*;
 use tokio::runtime::Runtime;
@@ -20,14 +22,26 @@ mod logging;
 mod servers;
 mod types;
 
-static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+/// This process's runtime, and the process it belongs to. Tokio's threads do not survive
+/// `fork()` (multiprocessing's default start method on Linux): a child would wait forever on a
+/// runtime whose threads exist only in its parent. So a child builds its own runtime on first
+/// use; the parent's copy is left alone (never dropped: dropping would wait for threads that
+/// are not there).
+static RUNTIME: AtomicPtr<Runtime> = AtomicPtr::new(std::ptr::null_mut());
+static RUNTIME_PID: AtomicU32 = AtomicU32::new(0);
+static RUNTIME_INIT: Mutex<()> = Mutex::new(());
 
-/// The module's runtime (created at import). Every call that runs something on it asks for it
-/// first, so this is also where the cached level of the `ctt` logger is forgotten.
+/// The module's runtime for this process (created at import, and again in a forked child). Every
+/// call that runs something on it asks for it first, so this is also where the cached level of
+/// the `ctt` logger is forgotten.
 pub fn runtime() -> PyResult<&'static Runtime> {
     logging::invalidate();
-    if let Some(rt) = RUNTIME.get() {
+    if let Some(rt) = this_process_runtime() {
         return Ok(rt);
+    }
+    let _init = RUNTIME_INIT.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(rt) = this_process_runtime() {
+        return Ok(rt); // another thread built it meanwhile
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .thread_name("ctt-runtime")
@@ -46,11 +60,62 @@ pub fn runtime() -> PyResult<&'static Runtime> {
                 )
             })
         })?;
-    // A racing initializer may have won; its runtime is the one used and ours is dropped.
-    let _ = RUNTIME.set(rt);
-    let rt = RUNTIME.get().ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("no runtime"))?;
-    let _ = pyo3_async_runtimes::tokio::init_with_runtime(rt);
+    let rt: &'static Runtime = Box::leak(Box::new(rt));
+    RUNTIME.store(std::ptr::from_ref(rt).cast_mut(), Ordering::Release);
+    RUNTIME_PID.store(std::process::id(), Ordering::Release);
     Ok(rt)
+}
+
+/// The runtime if it was built in this process.
+fn this_process_runtime() -> Option<&'static Runtime> {
+    if RUNTIME_PID.load(Ordering::Acquire) != std::process::id() {
+        return None;
+    }
+    // SAFETY: the pointer comes from `Box::leak` and is never freed; it was stored before the
+    // pid that the Acquire load above observed.
+    unsafe { RUNTIME.load(Ordering::Acquire).as_ref() }
+}
+
+/// The awaitables' runtime for pyo3-async-runtimes: this process's runtime, found again after a
+/// fork (pyo3-async-runtimes' own tokio runtime is set once per address space).
+struct CttRuntime;
+
+tokio::task_local! {
+    static TASK_LOCALS: std::cell::OnceCell<pyo3_async_runtimes::TaskLocals>;
+}
+
+impl pyo3_async_runtimes::generic::Runtime for CttRuntime {
+    type JoinError = tokio::task::JoinError;
+    type JoinHandle = tokio::task::JoinHandle<()>;
+
+    fn spawn<F: Future<Output = ()> + Send + 'static>(fut: F) -> Self::JoinHandle {
+        spawn_runtime().spawn(fut)
+    }
+
+    fn spawn_blocking<F: FnOnce() + Send + 'static>(f: F) -> Self::JoinHandle {
+        spawn_runtime().spawn_blocking(f)
+    }
+}
+
+impl pyo3_async_runtimes::generic::ContextExt for CttRuntime {
+    fn scope<F, R>(locals: pyo3_async_runtimes::TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        Box::pin(TASK_LOCALS.scope(std::cell::OnceCell::from(locals), fut))
+    }
+
+    fn get_task_locals() -> Option<pyo3_async_runtimes::TaskLocals> {
+        TASK_LOCALS.try_with(|c| c.get().cloned()).unwrap_or_default()
+    }
+}
+
+/// The runtime for a spawn that cannot fail: [`spawn_future`] made sure it exists.
+fn spawn_runtime() -> &'static Runtime {
+    match this_process_runtime() {
+        Some(rt) => rt,
+        None => Python::attach(|_| runtime()).expect("ctt: the runtime cannot be started"),
+    }
 }
 
 thread_local! {
@@ -118,7 +183,7 @@ where
 {
     runtime()?;
     logging::init(py);
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+    pyo3_async_runtimes::generic::future_into_py::<CttRuntime, _, _>(py, async move {
         let r = fut.await;
         keep_this_thread();
         r

@@ -110,29 +110,18 @@ impl AuthStrings {
             c.and_then(|c| c.issuer.as_deref()),
         ];
         let mut at = [usize::MAX; AUTH_FIELDS];
-        let (mut len, mut present) = (0, 0);
+        let mut buf = Vec::with_capacity(values.iter().flatten().map(|s| s.len() + 1).sum());
         for (slot, value) in at.iter_mut().zip(&values) {
             if let Some(s) = value {
-                *slot = len;
-                len += s.len() + 1;
-                present += 1;
-            }
-        }
-        let mut buf = Vec::with_capacity(len);
-        for s in values.iter().flatten() {
-            buf.extend_from_slice(s.as_bytes());
-            buf.push(0);
-        }
-        // One NUL per string, its terminator: any other is an interior NUL (JSON's `\u0000`; no
-        // valid input has one), dropped as `cstring` drops it.
-        if zero_bytes(&buf) != present {
-            buf.clear();
-            for (slot, value) in at.iter_mut().zip(&values) {
-                if let Some(s) = value {
-                    *slot = buf.len();
+                *slot = buf.len();
+                // An interior NUL (JSON's `\u0000`; no valid input has one) is dropped, as
+                // `cstring` drops it.
+                if s.as_bytes().contains(&0) {
                     buf.extend(s.bytes().filter(|b| *b != 0));
-                    buf.push(0);
+                } else {
+                    buf.extend_from_slice(s.as_bytes());
                 }
+                buf.push(0);
             }
         }
         AuthStrings { buf, at }
@@ -141,20 +130,6 @@ impl AuthStrings {
     fn ptr(&self, f: AuthField) -> *const c_char {
         self.buf.get(self.at[f as usize]).map_or(std::ptr::null(), |b| std::ptr::from_ref(b).cast())
     }
-}
-
-/// The number of zero bytes in `b`, eight at a time.
-fn zero_bytes(b: &[u8]) -> usize {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let mut words = b.chunks_exact(8);
-    let mut n = 0;
-    for w in &mut words {
-        let x = u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-        // The high bit of each byte of `z` is set exactly when that byte of `x` is zero.
-        let z = !(((x & LOW7) + LOW7) | x | LOW7);
-        n += z.count_ones() as usize;
-    }
-    n + words.remainder().iter().filter(|b| **b == 0).count()
 }
 
 /// The token's `scp` and `roles` claims as C strings.
@@ -1073,30 +1048,4 @@ pub unsafe extern "C" fn ctt_event_claim_role(
 ) -> ctt_result {
     // SAFETY: per the header's pointer contract.
     unsafe { list_item(event, index, out, true) }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::zero_bytes;
-
-    #[test]
-    fn zero_bytes_counts_exactly() {
-        // Every length up to three words, a zero at every position, next to the bytes that fool
-        // the usual "has a zero byte" trick (0x01 after a zero, 0x80, 0xff).
-        for len in 0..24 {
-            for fill in [b'a', 0x01, 0x80, 0xff] {
-                let base = vec![fill; len];
-                assert_eq!(zero_bytes(&base), 0, "len {len} fill {fill:#x}");
-                for at in 0..len {
-                    let mut b = base.clone();
-                    b[at] = 0;
-                    assert_eq!(zero_bytes(&b), 1, "len {len} fill {fill:#x} at {at}");
-                    if at + 1 < len {
-                        b[at + 1] = 0;
-                        assert_eq!(zero_bytes(&b), 2, "len {len} fill {fill:#x} at {at}+1");
-                    }
-                }
-            }
-        }
-    }
 }
